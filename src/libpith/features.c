@@ -1,0 +1,70 @@
+/* `features`: what this build implements, from the same tables the code
+ * uses, so it cannot claim more than it does.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include "caps.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "oci-types.h"
+#include "utils.h"
+
+static size_t
+count (const char *const *list)
+{
+  size_t n = 0;
+
+  while (list[n])
+    n++;
+  return n;
+}
+
+PITH_PUBLIC int
+pith_features (char **json, pith_error *err)
+{
+  static const char *const hooks[]
+      = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
+  cleanup_strv char **caps = caps_known_names ();
+  cleanup_free char *gen_err = NULL;
+  oci_map_string *annotations = NULL;
+  oci_features_enabled disabled = { .enabled = false, .enabled_present = true };
+  oci_features_cgroup cgroup = {
+    .v1 = true, .v1_present = true, .v2 = true, .v2_present = true,
+    .systemd = false, .systemd_present = true, .systemd_user = false, .systemd_user_present = true,
+    .rdma = false, .rdma_present = true,
+  };
+  oci_features_seccomp seccomp = { .enabled = false, .enabled_present = true };
+  oci_features_intel_rdt rdt = { .enabled = false, .enabled_present = true };
+  oci_features_mount_extensions mount_ext = { .idmap = &disabled };
+  oci_features_linux linux = {
+    .namespaces = (char **) ns_spec_names (),
+    .namespaces_len = count (ns_spec_names ()),
+    .capabilities = caps,
+    .capabilities_len = count ((const char *const *) caps),
+    .cgroup = &cgroup,
+    .seccomp = &seccomp,
+    .apparmor = &disabled,
+    .selinux = &disabled,
+    .intel_rdt = &rdt,
+    .mount_extensions = &mount_ext,
+    .net_devices = &disabled,
+  };
+  oci_features f = {
+    .oci_version_min = (char *) "1.0.0",
+    .oci_version_max = (char *) PITH_OCI_VERSION,
+    .hooks = (char **) hooks,
+    .hooks_len = count (hooks),
+    .mount_options = (char **) mount_option_names (),
+    .mount_options_len = count (mount_option_names ()),
+    .linux = &linux,
+  };
+
+  oci_map_string_set (&annotations, "run.pith.version", PACKAGE_VERSION);
+  oci_map_string_set (&annotations, "run.pith.commit", PITH_GIT_COMMIT);
+  f.annotations = annotations;
+  *json = oci_features_generate (&f, OCI_GEN_PRETTY, &gen_err);
+  oci_map_string_free (annotations);
+  if (*json == NULL)
+    return pith_fail (err, 0, "generate features: %s", gen_err);
+  return 0;
+}

@@ -1,0 +1,365 @@
+/* The container init: everything the cloned child does, in order, until it
+ * becomes the container's program.  It reports failures to the parent over
+ * the sync socket (before `start`) or the start connection (after), then
+ * exits: this is the one place in libpith that calls _exit().
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "hooks.h"
+#include "launch.h"
+#include "mounts.h"
+#include "paths.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "sysctl.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+struct init_state
+{
+  struct launch *l;
+  const oci_config *config;
+  bool got_go;
+  char *state_json; /* from GO: the state for createContainer hooks */
+  int rootfd;
+  char *executable;
+};
+
+static void __attribute__ ((noreturn)) fail_before_start (struct init_state *s, pith_error *err)
+{
+  sync_send_error (s->l->sync_child, err);
+  _exit (1);
+}
+
+static int
+await_go (struct init_state *s, pith_error *err)
+{
+  struct sync_msg m;
+
+  if (s->got_go)
+    return 0;
+  if (sync_expect (s->l->sync_child, SYNC_GO, &m, err) < 0)
+    return -1;
+  s->state_json = steal_pointer (&m.payload);
+  sync_msg_release (&m);
+  s->got_go = true;
+  return 0;
+}
+
+static bool
+has_hooks (const oci_hooks *h, bool runtime_phase)
+{
+  if (h == NULL)
+    return false;
+  return runtime_phase ? (h->prestart_len || h->create_runtime_len) : h->create_container_len > 0;
+}
+
+static int
+join_session_keyring (const char *id, pith_error *err)
+{
+  cleanup_free char *name = xasprintf ("_ses.%s", id);
+
+  /* Without a keyring of its own the container would share the caller's. */
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS)
+    return pith_fail (err, errno, "join session keyring");
+  return 0;
+}
+
+static int
+set_names (const oci_config *c, pith_error *err)
+{
+  if (c->hostname && c->hostname[0] && sethostname (c->hostname, strlen (c->hostname)) < 0)
+    return pith_fail (err, errno, "sethostname");
+  if (c->domainname && c->domainname[0] && setdomainname (c->domainname, strlen (c->domainname)) < 0)
+    return pith_fail (err, errno, "setdomainname");
+  return 0;
+}
+
+static int
+setup_mounts (struct init_state *s, pith_error *err)
+{
+  const oci_config *c = s->config;
+  const oci_linux *linux = c->linux;
+  struct mount_env env = {
+    .bundle = s->l->bundle.path,
+    .in_userns = s->l->ns.wanted[NS_USER],
+    .cgroups = &s->l->cgroups,
+    .cgroupns = s->l->ns.wanted[NS_CGROUP],
+  };
+
+  s->rootfd = rootfs_prepare (s->l->bundle.rootfs, linux ? linux->rootfs_propagation : NULL, err);
+  if (s->rootfd < 0)
+    return -1;
+  env.rootfd = s->rootfd;
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      const char *type = c->mounts[i]->type;
+
+      /* The container's cgroup view needs the cgroups to exist. */
+      if (type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0) && await_go (s, err) < 0)
+        return -1;
+      if (mount_entry (&env, c->mounts[i], i, err) < 0)
+        return -1;
+    }
+  return devices_setup (s->rootfd, linux, env.in_userns, err);
+}
+
+static int
+run_runtime_hooks (struct init_state *s, pith_error *err)
+{
+  struct sync_msg m;
+
+  /* GO comes first on the socket; it must not be mistaken for HOOKS_DONE. */
+  if (await_go (s, err) < 0)
+    return -1;
+  if (sync_send (s->l->sync_child, SYNC_HOOKS_NOW, 0, NULL, -1, err) < 0)
+    return -1;
+  if (sync_expect (s->l->sync_child, SYNC_HOOKS_DONE, &m, err) < 0)
+    return -1;
+  sync_msg_release (&m);
+  return 0;
+}
+
+static int
+enter_cwd (const char *cwd, pith_error *err)
+{
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dir = -1;
+
+  if (root < 0)
+    return pith_fail (err, errno, "open /");
+  /* Resolved inside the new root, magic links refused: a cwd such as
+   * /proc/self/fd/N cannot lead to a host directory (CVE-2024-21626). */
+  dir = path_create_in_root (root, cwd, PATH_DIR, err);
+  if (dir < 0)
+    return pith_wrap (err, "cwd");
+  if (fchdir (dir) < 0)
+    return pith_fail (err, errno, "chdir to cwd `%s`", cwd);
+  return 0;
+}
+
+/* Everything up to waiting for `start`. */
+static int
+setup_container (struct init_state *s, pith_error *err)
+{
+  struct launch *l = s->l;
+  const oci_config *c = s->config;
+  const oci_process *p = c->process;
+
+  if ((l->ns.clone_flags & CLONE_NEWUSER) && await_go (s, err) < 0)
+    return -1;
+  if (l->ns.clone_flags & CLONE_NEWUSER)
+    {
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return pith_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
+    }
+  if (ns_join (&l->ns, err) < 0)
+    return -1;
+  if (l->ns.unshare_cgroup)
+    {
+      /* The namespace's root is the cgroup we are in when it is made. */
+      if (await_go (s, err) < 0)
+        return -1;
+      if (unshare (CLONE_NEWCGROUP) < 0)
+        return pith_fail (err, errno, "create cgroup namespace");
+    }
+  if (set_names (c, err) < 0)
+    return -1;
+  if (!(l->opts->flags & PITH_CREATE_NO_NEW_KEYRING) && join_session_keyring (l->id, err) < 0)
+    return -1;
+  if (setup_mounts (s, err) < 0)
+    return -1;
+  if (has_hooks (c->hooks, true) && run_runtime_hooks (s, err) < 0)
+    return -1;
+  if (has_hooks (c->hooks, false))
+    {
+      if (await_go (s, err) < 0)
+        return -1;
+      if (hooks_run (c->hooks->create_container, c->hooks->create_container_len, "createContainer", s->state_json,
+                     err)
+          < 0)
+        return -1;
+    }
+  if (c->linux && sysctl_apply (s->rootfd, c->linux->sysctl, err) < 0)
+    return -1;
+  if (c->linux && rootfs_mask_paths (s->rootfd, c->linux->masked_paths, c->linux->masked_paths_len, err) < 0)
+    return -1;
+  if (c->linux && rootfs_readonly_paths (s->rootfd, c->linux->readonly_paths, c->linux->readonly_paths_len, err) < 0)
+    return -1;
+  if (rootfs_pivot (s->rootfd, (l->opts->flags & PITH_CREATE_NO_PIVOT) != 0, err) < 0)
+    return -1;
+  close (s->rootfd);
+  s->rootfd = -1;
+  if (p->terminal_present && p->terminal)
+    {
+      cleanup_close int master = terminal_setup (p->console_size, err);
+      if (master < 0)
+        return -1;
+      if (sync_send (l->sync_child, SYNC_PTY_MASTER, 0, NULL, master, err) < 0)
+        return -1;
+    }
+  if (rootfs_finish (c->root->readonly_present && c->root->readonly,
+                     c->linux ? c->linux->rootfs_propagation : NULL, err)
+      < 0)
+    return -1;
+  if (enter_cwd (p->cwd, err) < 0)
+    return -1;
+  if (process_find_executable (p, &s->executable, err) < 0)
+    return -1;
+  return await_go (s, err);
+}
+
+/* Waits for `start` to connect; returns the connection with its state
+ * document read into *STATE_JSON. */
+static int
+wait_for_start (struct init_state *s, char **state_json, pith_error *err)
+{
+  int min_fd = 3 + (s->l->opts->preserve_fds > 0 ? s->l->opts->preserve_fds : 0);
+  int conn;
+
+  for (;;)
+    {
+      conn = accept4 (s->l->start_listen, NULL, NULL, SOCK_CLOEXEC);
+      if (conn >= 0)
+        break;
+      if (errno != EINTR && errno != ECONNABORTED)
+        return pith_fail (err, errno, "accept on start.sock");
+    }
+  close (s->l->start_listen);
+  /* Keep it clear of the fds the program inherits. */
+  conn = move_fd_above (conn, min_fd);
+  if (conn < 0)
+    return pith_fail (err, errno, "move start connection");
+  if (read_fd_all (conn, 16 << 20, state_json, NULL, err) < 0)
+    {
+      close (conn);
+      return -1;
+    }
+  return conn;
+}
+
+static int
+apply_personality (const oci_linux *linux, pith_error *err)
+{
+  unsigned long persona;
+
+  if (linux == NULL || linux->personality == NULL)
+    return 0;
+  if (strcmp (linux->personality->domain, "LINUX") == 0)
+    persona = PER_LINUX;
+  else if (strcmp (linux->personality->domain, "LINUX32") == 0)
+    persona = PER_LINUX32;
+  else
+    return pith_fail (err, EINVAL, "personality domain \"%s\"", linux->personality->domain);
+  if (personality (persona) < 0)
+    return pith_fail (err, errno, "personality");
+  return 0;
+}
+
+/* After `start`: become the program. */
+static int
+exec_program (struct init_state *s, const char *state_json, pith_error *err)
+{
+  const oci_config *c = s->config;
+  const oci_process *p = c->process;
+  int first_closed = 3 + (s->l->opts->preserve_fds > 0 ? s->l->opts->preserve_fds : 0);
+  cleanup_strv char **env = NULL;
+  cleanup_free char **argv = NULL;
+
+  if (c->hooks && hooks_run (c->hooks->start_container, c->hooks->start_container_len, "startContainer",
+                             state_json, err)
+                      < 0)
+    return -1;
+  if (process_apply_rlimits (p, err) < 0)
+    return -1;
+  if (apply_personality (c->linux, err) < 0)
+    return -1;
+  env = process_environment (p);
+  if (process_set_user (p, err) < 0)
+    return -1;
+  umask (p->user && p->user->umask_present ? p->user->umask : 022);
+  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return pith_fail (err, errno, "set no_new_privs");
+  /* The preserved fds stay; every other one closes at exec. */
+  for (int fd = 3; fd < first_closed; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0)
+        fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+  if (syscall (SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return pith_fail (err, errno, "close_range");
+  argv = xzalloc ((p->args_len + 1) * sizeof *argv);
+  memcpy (argv, p->args, p->args_len * sizeof *argv);
+  execve (s->executable, argv, env);
+  if (errno == ENOENT)
+    return pith_fail (err, ENOENT, "exec: \"%s\": no such file or directory", p->args[0]);
+  if (errno == EACCES)
+    return pith_fail (err, EACCES, "exec: \"%s\": permission denied", p->args[0]);
+  return pith_fail (err, errno, "exec: \"%s\"", p->args[0]);
+}
+
+static void
+reset_signals (void)
+{
+  sigset_t none;
+
+  for (int sig = 1; sig < NSIG; sig++)
+    signal (sig, SIG_DFL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+void
+init_main (struct launch *l)
+{
+  struct init_state s = { .l = l, .config = l->bundle.config, .rootfd = -1 };
+  pith_error err = { 0 };
+  cleanup_free char *state_json = NULL;
+  struct sync_msg m;
+  int conn;
+
+  reset_signals ();
+  close (l->sync_parent);
+  /* The parent's lock on the state directory must not outlive the parent. */
+  close (l->state_dirfd);
+  /* While pith's own code runs here, nothing in the container may ptrace
+   * it or open its /proc entries; exec resets this for the program. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (setup_container (&s, &err) < 0)
+    fail_before_start (&s, &err);
+  if (sync_send (l->sync_child, SYNC_READY, 0, NULL, -1, &err) < 0)
+    _exit (1);
+  /* Until pith has saved the state, its death (EOF) means there is no container. */
+  if (sync_expect (l->sync_child, SYNC_SAVED, &m, &err) < 0)
+    _exit (1);
+  sync_msg_release (&m);
+  close (l->sync_child);
+
+  conn = wait_for_start (&s, &state_json, &err);
+  if (conn < 0)
+    _exit (1);
+  exec_program (&s, state_json, &err);
+  write_all (conn, err.msg, strlen (err.msg));
+  _exit (err.errno_value == ENOENT ? 127 : err.errno_value == EACCES ? 126 : 1);
+}

@@ -1,0 +1,54 @@
+# libpith: all container logic.  libpith-core.la is the whole library as a
+# convenience archive: the pith binary and the unit tests link it
+# statically (tests can reach internal functions); libpith.la is the
+# installed library, exporting only the pith_* API (libpith.sym).
+
+libpith_sources = \
+	src/libpith/bundle.c src/libpith/bundle.h \
+	src/libpith/caps.c src/libpith/caps.h \
+	src/libpith/cgroup.c src/libpith/cgroup.h \
+	src/libpith/cgroup-v1.c src/libpith/cgroup-v2.c \
+	src/libpith/container.c src/libpith/container.h \
+	src/libpith/devices.c src/libpith/devices.h \
+	src/libpith/error.c src/libpith/error.h \
+	src/libpith/features.c \
+	src/libpith/hooks.c src/libpith/hooks.h \
+	src/libpith/init.c \
+	src/libpith/launch.c src/libpith/launch.h \
+	src/libpith/log.c src/libpith/log.h \
+	src/libpith/mounts.c src/libpith/mounts.h \
+	src/libpith/namespaces.c src/libpith/namespaces.h \
+	src/libpith/paths.c src/libpith/paths.h \
+	src/libpith/pith.h \
+	src/libpith/process.c src/libpith/process.h \
+	src/libpith/rootfs.c src/libpith/rootfs.h \
+	src/libpith/run.c \
+	src/libpith/signals.c \
+	src/libpith/spec.c \
+	src/libpith/state-store.c src/libpith/state-store.h \
+	src/libpith/sync.c src/libpith/sync.h \
+	src/libpith/sysctl.c src/libpith/sysctl.h \
+	src/libpith/terminal.c src/libpith/terminal.h \
+	src/libpith/utils.c src/libpith/utils.h \
+	src/libpith/validate.c \
+	src/libpith/version.c
+
+libpith_libs = libocispec/libocispec.la $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+
+noinst_LTLIBRARIES += src/libpith/libpith-core.la
+src_libpith_libpith_core_la_SOURCES = $(libpith_sources)
+src_libpith_libpith_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
+	$(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SELINUX_CFLAGS)
+src_libpith_libpith_core_la_LIBADD = $(libpith_libs)
+$(src_libpith_libpith_core_la_OBJECTS): libocispec/oci-types.h
+
+lib_LTLIBRARIES += src/libpith/libpith.la
+src_libpith_libpith_la_SOURCES =
+nodist_EXTRA_src_libpith_libpith_la_SOURCES = dummy.c
+src_libpith_libpith_la_LIBADD = src/libpith/libpith-core.la
+src_libpith_libpith_la_LDFLAGS = -version-info $(LIBPITH_LT_VERSION) \
+	-Wl,--version-script=$(srcdir)/src/libpith/libpith.sym -Wl,--as-needed
+EXTRA_src_libpith_libpith_la_DEPENDENCIES = src/libpith/libpith.sym
+EXTRA_DIST += src/libpith/libpith.sym
+
+include_HEADERS = src/libpith/pith.h

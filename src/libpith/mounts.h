@@ -1,0 +1,50 @@
+/* Mount options and the mounts of config.json.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef PITH_MOUNTS_H
+#define PITH_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/mount.h>
+
+#include "oci-types.h"
+#include "pith.h"
+
+struct cgroup_plan;
+
+struct mount_opts
+{
+  unsigned long flags;          /* MS_* for mount(2) */
+  unsigned long cleared;        /* MS_* flags an option turned off (rw, suid, ...) */
+  unsigned long propagation[4]; /* MS_SHARED ... in option order */
+  size_t n_propagation;
+  struct mount_attr rec;        /* rro, rnosuid, ...: applied with AT_RECURSIVE */
+  bool tmpcopyup;
+  char *data;                   /* options the filesystem interprets */
+};
+
+int mount_opts_parse (char **options, size_t n, struct mount_opts *out, pith_error *err);
+void mount_opts_release (struct mount_opts *o);
+
+/* All option names pith knows, NULL-terminated (for `features`). */
+const char *const *mount_option_names (void);
+/* MS_* propagation of NAME (rprivate, shared, ...), or 0 if NAME is not one. */
+unsigned long mount_propagation_of (const char *name);
+
+struct mount_env
+{
+  int rootfd;          /* the container rootfs, before pivot_root */
+  const char *bundle;  /* relative bind sources are relative to it */
+  bool in_userns;
+  const struct cgroup_plan *cgroups;
+  bool cgroupns;       /* the container has its own cgroup namespace */
+};
+
+int mount_entry (const struct mount_env *env, const oci_mount *m, size_t index, pith_error *err);
+/* Checks each mount's options before anything is created. */
+int mounts_validate (const oci_config *config, pith_error *err);
+
+/* Binds the file or directory FROM_FD (any fd, O_PATH is fine) onto TO_FD. */
+int bind_fd (int from_fd, int to_fd, bool recursive, unsigned attr_set, pith_error *err);
+
+#endif

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "process.h"
+#include "utils.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimits[] = {
+  { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int
+rlimit_from_name (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (rlimits); i++)
+    if (strcmp (rlimits[i].name, name) == 0)
+      return rlimits[i].resource;
+  return -1;
+}
+
+int
+process_validate (const oci_process *p, const char *json_path, pith_error *err)
+{
+  if (p->args_len == 0 || p->args[0][0] == '\0')
+    return pith_fail (err, 0, "%s/args: must name the program to run", json_path);
+  if (p->cwd[0] != '/')
+    return pith_fail (err, 0, "%s/cwd: \"%s\" is not an absolute path", json_path, p->cwd);
+  for (size_t i = 0; i < p->rlimits_len; i++)
+    {
+      const oci_rlimit *r = p->rlimits[i];
+
+      if (rlimit_from_name (r->type) < 0)
+        return pith_fail (err, 0, "%s/rlimits/%zu/type: unknown rlimit \"%s\"", json_path, i, r->type);
+      if (r->soft > r->hard)
+        return pith_fail (err, 0, "%s/rlimits/%zu: soft limit %llu is above the hard limit %llu", json_path, i,
+                          (unsigned long long) r->soft, (unsigned long long) r->hard);
+    }
+  for (size_t i = 0; i < p->env_len; i++)
+    if (strchr (p->env[i], '=') == NULL)
+      return pith_fail (err, 0, "%s/env/%zu: \"%s\" is not NAME=VALUE", json_path, i, p->env[i]);
+  if (p->oom_score_adj_present && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
+    return pith_fail (err, 0, "%s/oomScoreAdj: %d is outside -1000..1000", json_path, p->oom_score_adj);
+  if (p->user && p->user->umask_present && p->user->umask > 0777)
+    return pith_fail (err, 0, "%s/user/umask: %o is not a file mode mask", json_path, p->user->umask);
+  if (p->scheduler)
+    return pith_fail (err, ENOTSUP, "%s/scheduler: not supported yet", json_path);
+  if (p->io_priority)
+    return pith_fail (err, ENOTSUP, "%s/ioPriority: not supported yet", json_path);
+  if (p->exec_cpu_affinity)
+    return pith_fail (err, ENOTSUP, "%s/execCPUAffinity: not supported yet", json_path);
+  return caps_validate (p->capabilities, json_path, err) < 0 ? pith_wrap (err, "capabilities") : 0;
+}
+
+int
+process_apply_rlimits (const oci_process *p, pith_error *err)
+{
+  for (size_t i = 0; i < p->rlimits_len; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i]->soft, .rlim_max = p->rlimits[i]->hard };
+
+      if (setrlimit (rlimit_from_name (p->rlimits[i]->type), &rl) < 0)
+        return pith_fail (err, errno, "set %s", p->rlimits[i]->type);
+    }
+  return 0;
+}
+
+static const char *
+env_lookup (const oci_process *p, const char *name)
+{
+  size_t l = strlen (name);
+
+  for (size_t i = p->env_len; i > 0; i--)
+    if (strncmp (p->env[i - 1], name, l) == 0 && p->env[i - 1][l] == '=')
+      return p->env[i - 1] + l + 1;
+  return NULL;
+}
+
+/* Engines read these words: Podman maps "no such file or directory" and
+ * "executable file not found" to exit code 127, "permission denied" to 126. */
+static int
+exec_error (pith_error *err, int errno_value, const char *name, const char *what)
+{
+  pith_fail (err, 0, "exec: \"%s\": %s", name, what);
+  err->errno_value = errno_value;
+  return -1;
+}
+
+static int
+process_check_path (const char *path, pith_error *err)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0)
+    {
+      if (errno == ENOENT || errno == ENOTDIR)
+        return exec_error (err, ENOENT, path, "no such file or directory");
+      return pith_fail (err, errno, "exec: \"%s\": stat", path);
+    }
+  if (S_ISDIR (st.st_mode) || access (path, X_OK) < 0)
+    return exec_error (err, EACCES, path, "permission denied");
+  return 0;
+}
+
+int
+process_find_executable (const oci_process *p, char **out, pith_error *err)
+{
+  const char *name = p->args[0];
+  const char *search;
+  cleanup_free char *copy = NULL;
+  char *saveptr = NULL;
+  bool denied = false;
+
+  if (strchr (name, '/'))
+    {
+      if (process_check_path (name, err) < 0)
+        return -1;
+      *out = xstrdup (name);
+      return 0;
+    }
+  search = env_lookup (p, "PATH");
+  copy = xstrdup (search ? search : DEFAULT_PATH);
+  for (char *dir = strtok_r (copy, ":", &saveptr); dir; dir = strtok_r (NULL, ":", &saveptr))
+    {
+      cleanup_free char *candidate = xasprintf ("%s/%s", *dir ? dir : ".", name);
+      struct stat st;
+
+      if (stat (candidate, &st) < 0 || S_ISDIR (st.st_mode))
+        continue;
+      if (access (candidate, X_OK) < 0)
+        {
+          denied = true;
+          continue;
+        }
+      *out = steal_pointer (&candidate);
+      return 0;
+    }
+  if (denied)
+    return exec_error (err, EACCES, name, "permission denied");
+  return exec_error (err, ENOENT, name, "executable file not found in $PATH");
+}
+
+char **
+process_environment (const oci_process *p)
+{
+  char **env = xzalloc ((p->env_len + 2) * sizeof *env);
+
+  for (size_t i = 0; i < p->env_len; i++)
+    env[i] = xstrdup (p->env[i]);
+  if (env_lookup (p, "HOME") == NULL)
+    {
+      cleanup_free char *home = passwd_field ("/etc/passwd", p->user ? p->user->uid : 0, 5);
+      env[p->env_len] = xasprintf ("HOME=%s", home && home[0] ? home : "/");
+    }
+  return env;
+}
+
+int
+process_set_user (const oci_process *p, pith_error *err)
+{
+  uid_t uid = p->user ? p->user->uid : 0;
+  gid_t gid = p->user ? p->user->gid : 0;
+  gid_t *groups = NULL;
+  size_t n_groups = 0;
+
+  if (p->user && p->user->additional_gids_len)
+    {
+      groups = p->user->additional_gids;
+      n_groups = p->user->additional_gids_len;
+    }
+  if (setgroups (n_groups, groups) < 0)
+    return pith_fail (err, errno, "setgroups");
+  if (caps_drop_bounding (p->capabilities, err) < 0)
+    return -1;
+  /* Keep the permitted set across the uid change; caps_apply then sets
+   * exactly what the config asks for. */
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return pith_fail (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (setresgid (gid, gid, gid) < 0)
+    return pith_fail (err, errno, "setresgid %u", gid);
+  if (setresuid (uid, uid, uid) < 0)
+    return pith_fail (err, errno, "setresuid %u", uid);
+  if (caps_apply (p->capabilities, err) < 0)
+    return -1;
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return pith_fail (err, errno, "prctl PR_SET_KEEPCAPS");
+  return 0;
+}

@@ -1,0 +1,32 @@
+/* The container process: user, groups, rlimits, environment, executable.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef PITH_PROCESS_H
+#define PITH_PROCESS_H
+
+#include "oci-types.h"
+#include "pith.h"
+
+/* JSON_PATH names the object for messages: "config.json: /process". */
+int process_validate (const oci_process *p, const char *json_path, pith_error *err);
+
+/* Sets every rlimit of the config.  Before dropping privileges, since
+ * raising a hard limit needs CAP_SYS_RESOURCE. */
+int process_apply_rlimits (const oci_process *p, pith_error *err);
+
+/* Finds args[0] on the container's PATH (from the process env), as the
+ * container sees its filesystem.  The messages are runc's: engines map
+ * "executable file not found" to 127 and "permission denied" to 126. */
+int process_find_executable (const oci_process *p, char **path, pith_error *err);
+
+/* The environment to exec with: the config's, plus HOME from the
+ * container's /etc/passwd when the config has none. */
+char **process_environment (const oci_process *p);
+
+/* Groups, gid, uid (keeping capabilities across the change), then the
+ * capability sets. */
+int process_set_user (const oci_process *p, pith_error *err);
+
+/* RLIMIT_* of "RLIMIT_NOFILE", or -1. */
+int rlimit_from_name (const char *name);
+
+#endif

@@ -1,0 +1,71 @@
+/* config_validate: every check that can run before anything is created.
+ * Each module checks its own part of the config.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "bundle.h"
+#include "devices.h"
+#include "hooks.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sysctl.h"
+#include "utils.h"
+
+static bool
+has_namespace (const oci_linux *linux, const char *type)
+{
+  for (size_t i = 0; linux && i < linux->namespaces_len; i++)
+    if (strcmp (linux->namespaces[i]->type, type) == 0)
+      return true;
+  return false;
+}
+
+int
+config_validate (const oci_config *config, pith_error *err)
+{
+  const oci_linux *linux = config->linux;
+
+  if (!str_has_prefix (config->oci_version, "1."))
+    return pith_fail (err, 0, "config.json: /ociVersion: \"%s\" is not a 1.x runtime-spec version",
+                      config->oci_version);
+  if (config->root == NULL)
+    return pith_fail (err, 0, "config.json: /root: required on Linux");
+  if (config->process == NULL)
+    return pith_fail (err, 0, "config.json: /process: required to create a container");
+  if (linux == NULL)
+    return pith_fail (err, 0, "config.json: /linux: required on Linux");
+  /* pith builds the container's root in a mount namespace of its own. */
+  if (!has_namespace (linux, "mount"))
+    return pith_fail (err, 0, "config.json: /linux/namespaces: a mount namespace is required");
+  if (process_validate (config->process, "config.json: /process", err) < 0)
+    return -1;
+  if (ns_validate (config, err) < 0 || mounts_validate (config, err) < 0 || devices_validate (linux, err) < 0
+      || sysctl_validate (config, err) < 0 || rootfs_validate_propagation (linux->rootfs_propagation, err) < 0)
+    return -1;
+  if (config->hooks && hooks_validate (config->hooks, err) < 0)
+    return -1;
+  if (linux->seccomp)
+    return pith_fail (err, ENOTSUP, "config.json: /linux/seccomp: seccomp is not supported yet");
+  if (linux->intel_rdt)
+    return pith_fail (err, ENOTSUP, "config.json: /linux/intelRdt: not supported yet");
+  if (linux->net_devices && linux->net_devices->len)
+    return pith_fail (err, ENOTSUP, "config.json: /linux/netDevices: not supported yet");
+  if (linux->memory_policy)
+    return pith_fail (err, ENOTSUP, "config.json: /linux/memoryPolicy: not supported yet");
+  if (linux->personality && strcmp (linux->personality->domain, "LINUX") != 0
+      && strcmp (linux->personality->domain, "LINUX32") != 0)
+    return pith_fail (err, 0, "config.json: /linux/personality/domain: \"%s\" is not LINUX or LINUX32",
+                      linux->personality->domain);
+  if (linux->personality && linux->personality->flags_len)
+    return pith_fail (err, ENOTSUP, "config.json: /linux/personality/flags: not supported yet");
+  if (config->process->apparmor_profile && config->process->apparmor_profile[0])
+    return pith_fail (err, ENOTSUP, "config.json: /process/apparmorProfile: not supported yet");
+  if (config->process->selinux_label && config->process->selinux_label[0])
+    return pith_fail (err, ENOTSUP, "config.json: /process/selinuxLabel: not supported yet");
+  return 0;
+}

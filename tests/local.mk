@@ -1,0 +1,38 @@
+# `make check` runs the unit tests (automake's harness, one summary) and
+# then, in check-local, the integration suite: real containers, so root is
+# needed; pytest prints its own summary line.  `make integration` runs only
+# the latter.  distcheck configures with --disable-integration: it checks
+# the tarball builds and passes its unit tests, not the host again.
+
+integration_files = \
+	tests/integration/README.md \
+	tests/integration/conftest.py \
+	tests/integration/console_socket.py \
+	tests/integration/pithtest.py \
+	tests/integration/pytest.ini \
+	tests/integration/run.sh \
+	tests/integration/sockact.py \
+	tests/integration/test_cgroups.py \
+	tests/integration/test_cli.py \
+	tests/integration/test_devices.py \
+	tests/integration/test_errors.py \
+	tests/integration/test_hooks.py \
+	tests/integration/test_lifecycle.py \
+	tests/integration/test_mounts.py \
+	tests/integration/test_namespaces.py \
+	tests/integration/test_process.py \
+	tests/integration/test_terminal.py
+EXTRA_DIST += $(integration_files) tests/run-all.sh .ci/run
+
+AM_DISTCHECK_CONFIGURE_FLAGS = --disable-integration
+
+integration: pith
+	@PITH=$(abs_top_builddir)/pith $(SHELL) $(srcdir)/tests/integration/run.sh; \
+	status=$$?; \
+	if test $$status = 77; then echo "integration tests SKIPPED (see above)"; exit 0; fi; \
+	exit $$status
+
+if INTEGRATION
+check-local: integration
+endif
+.PHONY: integration
