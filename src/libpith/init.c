@@ -9,9 +9,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,15 +30,12 @@
 #include "terminal.h"
 #include "utils.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 struct init_state
 {
   struct launch *l;
-  const oci_config *config;
+  oci_config *config; /* our private copy: the init may adjust it */
   bool got_go;
   char *state_json; /* from GO: the state for createContainer hooks */
   int rootfd;
@@ -98,7 +95,7 @@ set_names (const oci_config *c, pith_error *err)
 static int
 setup_mounts (struct init_state *s, pith_error *err)
 {
-  const oci_config *c = s->config;
+  oci_config *c = s->config;
   const oci_linux *linux = c->linux;
   struct mount_env env = {
     .bundle = s->l->bundle.path,
@@ -140,30 +137,12 @@ run_runtime_hooks (struct init_state *s, pith_error *err)
   return 0;
 }
 
-static int
-enter_cwd (const char *cwd, pith_error *err)
-{
-  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  cleanup_close int dir = -1;
-
-  if (root < 0)
-    return pith_fail (err, errno, "open /");
-  /* Resolved inside the new root, magic links refused: a cwd such as
-   * /proc/self/fd/N cannot lead to a host directory (CVE-2024-21626). */
-  dir = path_create_in_root (root, cwd, PATH_DIR, err);
-  if (dir < 0)
-    return pith_wrap (err, "cwd");
-  if (fchdir (dir) < 0)
-    return pith_fail (err, errno, "chdir to cwd `%s`", cwd);
-  return 0;
-}
-
 /* Everything up to waiting for `start`. */
 static int
 setup_container (struct init_state *s, pith_error *err)
 {
   struct launch *l = s->l;
-  const oci_config *c = s->config;
+  oci_config *c = s->config;
   const oci_process *p = c->process;
 
   if ((l->ns.clone_flags & CLONE_NEWUSER) && await_go (s, err) < 0)
@@ -222,7 +201,7 @@ setup_container (struct init_state *s, pith_error *err)
                      c->linux ? c->linux->rootfs_propagation : NULL, err)
       < 0)
     return -1;
-  if (enter_cwd (p->cwd, err) < 0)
+  if (process_enter_cwd (p->cwd, err) < 0)
     return -1;
   if (process_find_executable (p, &s->executable, err) < 0)
     return -1;
@@ -234,7 +213,7 @@ setup_container (struct init_state *s, pith_error *err)
 static int
 wait_for_start (struct init_state *s, char **state_json, pith_error *err)
 {
-  int min_fd = 3 + (s->l->opts->preserve_fds > 0 ? s->l->opts->preserve_fds : 0);
+  int min_fd = 3 + s->l->preserved_fds;
   int conn;
 
   for (;;)
@@ -258,65 +237,25 @@ wait_for_start (struct init_state *s, char **state_json, pith_error *err)
   return conn;
 }
 
-static int
-apply_personality (const oci_linux *linux, pith_error *err)
-{
-  unsigned long persona;
-
-  if (linux == NULL || linux->personality == NULL)
-    return 0;
-  if (strcmp (linux->personality->domain, "LINUX") == 0)
-    persona = PER_LINUX;
-  else if (strcmp (linux->personality->domain, "LINUX32") == 0)
-    persona = PER_LINUX32;
-  else
-    return pith_fail (err, EINVAL, "personality domain \"%s\"", linux->personality->domain);
-  if (personality (persona) < 0)
-    return pith_fail (err, errno, "personality");
-  return 0;
-}
-
-/* After `start`: become the program. */
+/* After `start`: the startContainer hooks, then become the program. */
 static int
 exec_program (struct init_state *s, const char *state_json, pith_error *err)
 {
-  const oci_config *c = s->config;
-  const oci_process *p = c->process;
-  int first_closed = 3 + (s->l->opts->preserve_fds > 0 ? s->l->opts->preserve_fds : 0);
-  cleanup_strv char **env = NULL;
-  cleanup_free char **argv = NULL;
+  oci_config *c = s->config;
 
   if (c->hooks && hooks_run (c->hooks->start_container, c->hooks->start_container_len, "startContainer",
                              state_json, err)
                       < 0)
     return -1;
-  if (process_apply_rlimits (p, err) < 0)
-    return -1;
-  if (apply_personality (c->linux, err) < 0)
-    return -1;
-  env = process_environment (p);
-  if (process_set_user (p, err) < 0)
-    return -1;
-  umask (p->user && p->user->umask_present ? p->user->umask : 022);
-  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return pith_fail (err, errno, "set no_new_privs");
-  /* The preserved fds stay; every other one closes at exec. */
-  for (int fd = 3; fd < first_closed; fd++)
+  if (s->l->listen_fds > 0)
     {
-      int flags = fcntl (fd, F_GETFD);
-      if (flags >= 0)
-        fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC);
+      char entry[32];
+
+      snprintf (entry, sizeof entry, "LISTEN_FDS=%d", s->l->listen_fds);
+      process_env_append (c->process, entry);
+      process_env_append (c->process, "LISTEN_PID=1");
     }
-  if (syscall (SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    return pith_fail (err, errno, "close_range");
-  argv = xzalloc ((p->args_len + 1) * sizeof *argv);
-  memcpy (argv, p->args, p->args_len * sizeof *argv);
-  execve (s->executable, argv, env);
-  if (errno == ENOENT)
-    return pith_fail (err, ENOENT, "exec: \"%s\": no such file or directory", p->args[0]);
-  if (errno == EACCES)
-    return pith_fail (err, EACCES, "exec: \"%s\": permission denied", p->args[0]);
-  return pith_fail (err, errno, "exec: \"%s\"", p->args[0]);
+  return process_exec (c->process, c->linux, s->executable, s->l->preserved_fds, err);
 }
 
 static void

@@ -63,6 +63,20 @@ start_socket_connect (int state_dirfd, pith_error *err)
   return steal_fd (&sock);
 }
 
+/* Socket activation of pith itself (systemd's LISTEN_FDS, meant for this
+ * process) passes those fds on to the container, before --preserve-fds ones. */
+static int
+inherited_listen_fds (void)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  int64_t n, p;
+
+  if (fds == NULL || pid == NULL || parse_int64 (fds, &n) < 0 || parse_int64 (pid, &p) < 0 || p != getpid ()
+      || n <= 0 || n > 1024)
+    return 0;
+  return (int) n;
+}
+
 static int
 validate_options (const oci_config *config, const pith_create_options *opts, bool foreground, pith_error *err)
 {
@@ -287,6 +301,8 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   config = l->bundle.config;
   if (validate_options (config, opts, foreground, err) < 0)
     return -1;
+  l->listen_fds = inherited_listen_fds ();
+  l->preserved_fds = l->listen_fds + opts->preserve_fds;
   if (cgroup_plan_make (ctx, config->linux, id, &l->cgroups, err) < 0
       || cgroup_check_resources (&l->cgroups, config->linux ? config->linux->resources : NULL, err) < 0)
     return -1;

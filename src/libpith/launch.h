@@ -45,6 +45,8 @@ struct launch
   int sync_parent;  /* parent's end of the socketpair */
   int sync_child;   /* init's end */
   int start_listen; /* listening socket at <state>/start.sock */
+  int preserved_fds; /* fds 3.. passed on: socket-activation ones, then --preserve-fds */
+  int listen_fds;   /* of those, how many came from our own LISTEN_FDS */
   pid_t pid;        /* the init, as the host sees it */
   int pty_master;   /* kept when pith relays the terminal itself */
   bool relay_terminal;

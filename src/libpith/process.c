@@ -6,14 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "paths.h"
 #include "process.h"
 #include "utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -162,6 +170,13 @@ process_find_executable (const oci_process *p, char **out, pith_error *err)
   return exec_error (err, ENOENT, name, "executable file not found in $PATH");
 }
 
+void
+process_env_append (oci_process *p, const char *entry)
+{
+  p->env = xrealloc (p->env, (p->env_len + 1) * sizeof *p->env);
+  p->env[p->env_len++] = xstrdup (entry);
+}
+
 char **
 process_environment (const oci_process *p)
 {
@@ -207,4 +222,79 @@ process_set_user (const oci_process *p, pith_error *err)
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return pith_fail (err, errno, "prctl PR_SET_KEEPCAPS");
   return 0;
+}
+
+int
+process_enter_cwd (const char *cwd, pith_error *err)
+{
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dir = -1;
+
+  if (root < 0)
+    return pith_fail (err, errno, "open /");
+  /* Resolved inside the container's root with magic links refused: a cwd
+   * such as /proc/self/fd/N cannot lead to a host directory (CVE-2024-21626). */
+  dir = path_create_in_root (root, cwd, PATH_DIR, err);
+  if (dir < 0)
+    return pith_wrap (err, "cwd");
+  if (fchdir (dir) < 0)
+    return pith_fail (err, errno, "chdir to cwd `%s`", cwd);
+  return 0;
+}
+
+static int
+apply_personality (const oci_linux *linux, pith_error *err)
+{
+  unsigned long persona;
+
+  if (linux == NULL || linux->personality == NULL)
+    return 0;
+  persona = strcmp (linux->personality->domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+  if (personality (persona) < 0)
+    return pith_fail (err, errno, "personality");
+  return 0;
+}
+
+/* Only the preserved fds (3 .. 3+N-1) survive the exec. */
+static int
+keep_only_preserved_fds (int preserve_fds, pith_error *err)
+{
+  int first_closed = 3 + (preserve_fds > 0 ? preserve_fds : 0);
+
+  for (int fd = 3; fd < first_closed; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+      if (flags >= 0)
+        fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+  if (syscall (SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return pith_fail (err, errno, "close_range");
+  return 0;
+}
+
+int
+process_exec (const oci_process *p, const oci_linux *linux, const char *executable, int preserve_fds,
+              pith_error *err)
+{
+  cleanup_strv char **env = NULL;
+  cleanup_free char **argv = NULL;
+
+  if (process_apply_rlimits (p, err) < 0 || apply_personality (linux, err) < 0)
+    return -1;
+  env = process_environment (p);
+  if (process_set_user (p, err) < 0)
+    return -1;
+  umask (p->user && p->user->umask_present ? p->user->umask : 022);
+  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return pith_fail (err, errno, "set no_new_privs");
+  if (keep_only_preserved_fds (preserve_fds, err) < 0)
+    return -1;
+  argv = xzalloc ((p->args_len + 1) * sizeof *argv);
+  memcpy (argv, p->args, p->args_len * sizeof *argv);
+  execve (executable, argv, env);
+  if (errno == ENOENT)
+    return exec_error (err, ENOENT, p->args[0], "no such file or directory");
+  if (errno == EACCES)
+    return exec_error (err, EACCES, p->args[0], "permission denied");
+  return pith_fail (err, errno, "exec: \"%s\"", p->args[0]);
 }

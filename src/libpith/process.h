@@ -26,6 +26,19 @@ char **process_environment (const oci_process *p);
  * capability sets. */
 int process_set_user (const oci_process *p, pith_error *err);
 
+/* Adds NAME=VALUE to P's environment (a later entry wins). */
+void process_env_append (oci_process *p, const char *entry);
+
+/* chdir to CWD inside the container's root, creating it if missing. */
+int process_enter_cwd (const char *cwd, pith_error *err);
+
+/* The last steps of every process that enters a container (the init after
+ * `start`, and exec): rlimits, personality, user and capabilities, umask,
+ * no_new_privs, closing all fds but stdio and the PRESERVE_FDS ones, then
+ * execve.  Returns only on failure. */
+int process_exec (const oci_process *p, const oci_linux *linux, const char *executable, int preserve_fds,
+                  pith_error *err);
+
 /* RLIMIT_* of "RLIMIT_NOFILE", or -1. */
 int rlimit_from_name (const char *name);
 
