@@ -4,6 +4,12 @@
 # the latter.  distcheck configures with --disable-integration: it checks
 # the tarball builds and passes its unit tests, not the host again.
 
+check_PROGRAMS += tests/unit/test-libpith
+TESTS += tests/unit/test-libpith
+tests_unit_test_libpith_SOURCES = tests/unit/test-libpith.c
+tests_unit_test_libpith_LDADD = src/libpith/libpith-core.la
+$(tests_unit_test_libpith_OBJECTS): libocispec/oci-types.h
+
 integration_files = \
 	tests/integration/README.md \
 	tests/integration/conftest.py \

@@ -39,8 +39,41 @@ path_open_in_root (int rootfd, const char *path, int flags, pith_error *err)
   return fd;
 }
 
+static int create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pith_error *err);
+
+/* NAME in PARENT (whose path in the root is PREFIX up to NAME) is a symlink
+ * to something missing: create the target, inside the root. */
+static int
+create_link_target (int rootfd, int parent, const char *prefix, size_t name_start, enum path_kind kind, int depth,
+                    pith_error *err)
+{
+  char target[4096];
+  cleanup_free char *full = NULL;
+  ssize_t l = readlinkat (parent, prefix + name_start, target, sizeof target - 1);
+  int fd;
+
+  if (l < 0)
+    return pith_fail (err, errno, "create `%s` in the container rootfs", prefix);
+  target[l] = '\0';
+  if (target[0] == '/')
+    full = xstrdup (target);
+  else
+    full = xasprintf ("%.*s/%s", (int) name_start, prefix, target);
+  fd = create_in_root (rootfd, full, kind, depth + 1, err);
+  if (fd < 0)
+    return -1;
+  close (fd);
+  return 0;
+}
+
 int
 path_create_in_root (int rootfd, const char *path, enum path_kind kind, pith_error *err)
+{
+  return create_in_root (rootfd, path, kind, 0, err);
+}
+
+static int
+create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pith_error *err)
 {
   cleanup_free char *prefix = NULL;
   cleanup_close int parent = -1;
@@ -97,6 +130,15 @@ path_create_in_root (int rootfd, const char *path, enum path_kind kind, pith_err
           if (r < 0 && errno != EEXIST)
             return pith_fail (err, errno, "create `%s` in the container rootfs", prefix);
           next = openat2_in_root (rootfd, prefix, O_PATH);
+          /* Still missing although it exists: a dangling symlink. */
+          if (next < 0 && errno == ENOENT && r < 0)
+            {
+              if (depth >= 40)
+                return pith_fail (err, ELOOP, "create `%s` in the container rootfs", prefix);
+              if (create_link_target (rootfd, parent, prefix, start, last ? kind : PATH_DIR, depth, err) < 0)
+                return -1;
+              next = openat2_in_root (rootfd, prefix, O_PATH);
+            }
         }
       if (next < 0)
         return pith_fail (err, errno, "open `%s` in the container rootfs", prefix);
