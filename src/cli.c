@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-static int __attribute__ ((format (printf, 2, 3)))
+int
 cli_error (struct cli *cli, const char *fmt, ...)
 {
   char buf[512];

@@ -14,6 +14,7 @@ struct cli
   pith_context ctx;
   const char *command;
   pith_error err;
+  int failure_status; /* exit status when the command fails; 0: 1 */
 };
 
 /* Called for each flag of a command; returns 0, or -1 with cli->err set. */
@@ -38,6 +39,9 @@ int cli_bool_flag (struct cli *cli, int opt, const char *arg, void *data);
 
 int cli_parse_int (struct cli *cli, const char *flag, const char *value, int *out);
 
+/* A usage error in cli->err; returns -1. */
+int cli_error (struct cli *cli, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
 /* Shared by create and run. */
 extern const struct option cli_create_options[];
 #define CLI_CREATE_SHORTOPTS "b:"
@@ -52,5 +56,11 @@ int cmd_delete (struct cli *cli, int argc, char **argv);
 int cmd_list (struct cli *cli, int argc, char **argv);
 int cmd_spec (struct cli *cli, int argc, char **argv);
 int cmd_features (struct cli *cli, int argc, char **argv);
+int cmd_update (struct cli *cli, int argc, char **argv);
+int cmd_pause (struct cli *cli, int argc, char **argv);
+int cmd_resume (struct cli *cli, int argc, char **argv);
+int cmd_ps (struct cli *cli, int argc, char **argv);
+int cmd_events (struct cli *cli, int argc, char **argv);
+int cmd_exec (struct cli *cli, int argc, char **argv);
 
 #endif

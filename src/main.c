@@ -95,6 +95,8 @@ static const struct
   { "create", cmd_create }, { "delete", cmd_delete }, { "features", cmd_features }, { "kill", cmd_kill },
   { "list", cmd_list },     { "run", cmd_run },       { "spec", cmd_spec },         { "start", cmd_start },
   { "state", cmd_state },
+  { "update", cmd_update }, { "pause", cmd_pause }, { "resume", cmd_resume }, { "ps", cmd_ps },
+  { "events", cmd_events }, { "exec", cmd_exec },
 };
 
 static void
@@ -105,6 +107,7 @@ usage (FILE *f)
          "global flags: --root DIR, --log FILE, --log-format text|json, --debug,\n"
          "              --systemd-cgroup, --rootless true|false|auto, --version, --help\n"
          "commands:     create start run state kill delete list spec features\n"
+         "              update pause resume ps events exec\n"
          "See pith(1) for each command's flags.\n",
          f);
 }
@@ -146,7 +149,7 @@ fail (struct cli *cli, struct log_sink *sink)
   if (sink->fd >= 0)
     log_line (sink, PITH_LOG_ERROR, msg);
   pith_error_release (&cli->err);
-  return 1;
+  return cli->failure_status ? cli->failure_status : 1;
 }
 
 int

@@ -93,20 +93,52 @@ set_flags (cap_t c, cap_flag_t flag, char **list, size_t len, pith_error *err)
   return 0;
 }
 
-int
-caps_apply (const oci_capabilities *caps, pith_error *err)
+bool
+caps_list_has (char **list, size_t len, const char *name)
+{
+  cap_value_t v;
+
+  return cap_value_of (name, &v) == 0 && in_list (list, len, v);
+}
+
+/* The effective, permitted and inheritable sets of CAPS, plus KEEP (a
+ * CAP_* value, or -1) in effective and permitted. */
+static cap_t
+caps_build (const oci_capabilities *caps, int keep, pith_error *err)
 {
   cap_t c = cap_init ();
+  cap_value_t k = keep;
+
+  if (c == NULL)
+    {
+      pith_fail (err, errno, "cap_init");
+      return NULL;
+    }
+  if ((caps
+       && (set_flags (c, CAP_EFFECTIVE, caps->effective, caps->effective_len, err) < 0
+           || set_flags (c, CAP_PERMITTED, caps->permitted, caps->permitted_len, err) < 0
+           || set_flags (c, CAP_INHERITABLE, caps->inheritable, caps->inheritable_len, err) < 0))
+      || (keep >= 0
+          && (cap_set_flag (c, CAP_EFFECTIVE, 1, &k, CAP_SET) < 0
+              || cap_set_flag (c, CAP_PERMITTED, 1, &k, CAP_SET) < 0)))
+    {
+      if (err->msg == NULL)
+        pith_fail (err, errno, "capability %d", keep);
+      cap_free (c);
+      return NULL;
+    }
+  return c;
+}
+
+int
+caps_apply (const oci_capabilities *caps, int keep, pith_error *err)
+{
+  cap_t c = caps_build (caps, keep, err);
   int ret = 0;
 
   if (c == NULL)
-    return pith_fail (err, errno, "cap_init");
-  if (caps
-      && (set_flags (c, CAP_EFFECTIVE, caps->effective, caps->effective_len, err) < 0
-          || set_flags (c, CAP_PERMITTED, caps->permitted, caps->permitted_len, err) < 0
-          || set_flags (c, CAP_INHERITABLE, caps->inheritable, caps->inheritable_len, err) < 0))
-    ret = -1;
-  if (ret == 0 && cap_set_proc (c) < 0)
+    return -1;
+  if (cap_set_proc (c) < 0)
     ret = pith_fail (err, errno, "set capabilities");
   cap_free (c);
   if (ret < 0 || caps == NULL)
@@ -121,6 +153,28 @@ caps_apply (const oci_capabilities *caps, pith_error *err)
                           caps->ambient[i]);
     }
   return 0;
+}
+
+void *
+caps_final_prepare (const oci_capabilities *caps, pith_error *err)
+{
+  return caps_build (caps, -1, err);
+}
+
+int
+caps_final_set (void *final, pith_error *err)
+{
+  if (cap_set_proc (final) < 0)
+    return pith_fail (err, errno, "drop the capabilities kept for loading the seccomp filter");
+  return 0;
+}
+
+void
+caps_final_freep (void **final)
+{
+  if (*final)
+    cap_free (*final);
+  *final = NULL;
 }
 
 char **

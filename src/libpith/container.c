@@ -15,8 +15,11 @@
 
 #include "container.h"
 #include "hooks.h"
+#include "intelrdt.h"
 #include "launch.h"
+#include "seccomp-notify.h"
 #include "log.h"
+#include "notify.h"
 #include "state-store.h"
 #include "utils.h"
 
@@ -34,7 +37,7 @@ container_open (pith_context *ctx, const char *id, bool exclusive, struct contai
   if (c->rootfd < 0)
     {
       if (err->errno_value == ENOENT)
-        return pith_fail (err, 0, "container \"%s\" does not exist", id);
+        return container_not_found (err, id);
       return -1;
     }
   c->dirfd = state_dir_open (c->rootfd, id, exclusive, err);
@@ -61,7 +64,7 @@ container_close (struct container *c)
 }
 
 /* The config the container was created from, kept in its state directory. */
-static const oci_config *
+const oci_config *
 container_config (struct container *c, pith_error *err)
 {
   cleanup_free char *data = NULL, *parse_err = NULL;
@@ -94,11 +97,14 @@ run_hooks_warn (pith_context *ctx, struct container *c, const char *phase, const
       n = strcmp (phase, "poststart") == 0 ? h->poststart_len : h->poststop_len;
     }
   if (config && n > 0)
-    {
-      state_json = state_document (c->state, status, &err);
-      if (state_json)
-        hooks_run (list, n, phase, state_json, &err);
-    }
+    state_json = state_document (c->state, status, &err);
+  /* A failing hook here is a warning, and the ones after it still run. */
+  for (size_t i = 0; state_json && i < n; i++)
+    if (hooks_run (&list[i], 1, phase, state_json, &err) < 0)
+      {
+        pith_warn (ctx, "%s", err.msg);
+        pith_error_release (&err);
+      }
   if (err.msg)
     pith_warn (ctx, "%s", err.msg);
   pith_error_release (&err);
@@ -115,10 +121,11 @@ pith_container_create (pith_context *ctx, const char *id, const pith_create_opti
 }
 
 int
-container_start (pith_context *ctx, struct container *c, pith_error *err)
+container_start (pith_context *ctx, struct container *c, struct notify_proxy *notify, pith_error *err)
 {
   cleanup_free char *state_json = NULL, *reply = NULL;
-  cleanup_close int conn = -1;
+  cleanup_close int conn = -1, agent = -1;
+  const oci_config *config;
   size_t reply_len = 0;
 
   if (c->status != STATUS_CREATED)
@@ -127,6 +134,13 @@ container_start (pith_context *ctx, struct container *c, pith_error *err)
   state_json = state_document (c->state, "created", err);
   if (state_json == NULL)
     return -1;
+  /* Listening before the program runs: its READY cannot be missed. */
+  if (notify_proxy_open (c->dirfd, c->state->pid, notify, err) < 0)
+    return -1;
+  /* A seccomp agent must be there before the program can run. */
+  config = container_config (c, err);
+  if (config == NULL || seccomp_notify_open_agent (config, &agent, err) < 0)
+    return -1;
   conn = start_socket_connect (c->dirfd, err);
   if (conn < 0)
     return -1;
@@ -134,6 +148,8 @@ container_start (pith_context *ctx, struct container *c, pith_error *err)
   unlinkat (c->dirfd, START_SOCKET, 0);
   if (write_all (conn, state_json, strlen (state_json)) < 0 || shutdown (conn, SHUT_WR) < 0)
     return pith_fail (err, errno, "start container \"%s\"", c->id);
+  if (agent >= 0 && seccomp_notify_relay (conn, agent, config->linux->seccomp, c->state->pid, state_json, err) < 0)
+    return pith_wrap (err, "start container \"%s\"", c->id);
   /* EOF with nothing said: the program was exec'd.  Anything else is why not. */
   if (read_fd_all (conn, 64 << 10, &reply, &reply_len, err) < 0)
     return pith_wrap (err, "start container \"%s\"", c->id);
@@ -146,12 +162,23 @@ container_start (pith_context *ctx, struct container *c, pith_error *err)
 PITH_PUBLIC int
 pith_container_start (pith_context *ctx, const char *id, pith_error *err)
 {
+  struct notify_proxy notify = { .sock = -1 };
+  cleanup_close int pidfd = -1;
   struct container c;
   int ret = container_open (ctx, id, true, &c, err);
 
   if (ret == 0)
-    ret = container_start (ctx, &c, err);
+    ret = container_start (ctx, &c, &notify, err);
+  if (ret == 0 && notify.sock >= 0)
+    {
+      pidfd = container_pidfd (&c, err);
+      ret = pidfd < 0 ? -1 : 0;
+    }
+  /* Waiting for READY must not keep the container locked. */
   container_close (&c);
+  if (ret == 0)
+    ret = notify_proxy_wait (&notify, pidfd, err);
+  notify_proxy_close (&notify);
   return ret;
 }
 
@@ -188,6 +215,12 @@ open_init_pidfd (const oci_saved_state *s, pith_error *err)
   return fd;
 }
 
+int
+container_pidfd (struct container *c, pith_error *err)
+{
+  return open_init_pidfd (c->state, err);
+}
+
 static int
 signal_init (const oci_saved_state *s, int signo, pith_error *err)
 {
@@ -208,10 +241,14 @@ pith_container_kill (pith_context *ctx, const char *id, int signo, bool all, pit
 
   if (ret == 0 && c.status == STATUS_STOPPED && !all)
     ret = pith_fail (err, 0, "container \"%s\" is not running", id);
+  /* The cgroup holds the init too: --all has signalled it already. */
   if (ret == 0 && all)
-    ret = cgroup_signal_all (c.state->cgroup_paths, signo, err);
-  if (ret == 0 && c.status != STATUS_STOPPED)
+    ret = cgroup_state_signal (c.state, signo, err);
+  else if (ret == 0 && c.status != STATUS_STOPPED)
     ret = signal_init (c.state, signo, err);
+  /* A frozen (v1) task acts on SIGKILL only once thawed. */
+  if (ret == 0 && signo == SIGKILL && c.status == STATUS_PAUSED)
+    ret = cgroup_state_thaw (c.state, err);
   container_close (&c);
   return ret;
 }
@@ -245,11 +282,26 @@ pith_container_delete (pith_context *ctx, const char *id, bool force, pith_error
   int ret = container_open (ctx, id, true, &c, err);
 
   if (ret < 0)
-    goto out;
+    {
+      /* As runc: forcing the delete of what is already gone succeeds
+       * (engines delete --force after every failed create). */
+      if (force && err->errno_value == ENOENT)
+        {
+          pith_error_release (err);
+          ret = 0;
+        }
+      goto out;
+    }
   if ((c.status == STATUS_RUNNING || c.status == STATUS_PAUSED) && !force)
     {
       ret = pith_fail (err, 0, "cannot delete container \"%s\" that is not stopped: it is %s", id,
                        container_status_name (c.status));
+      goto out;
+    }
+  /* A paused container's tasks could not die: thaw it first. */
+  if (c.status == STATUS_PAUSED && cgroup_state_thaw (c.state, err) < 0)
+    {
+      ret = -1;
       goto out;
     }
   /* A created container has run nothing yet: deleting it needs no force. */
@@ -258,7 +310,12 @@ pith_container_delete (pith_context *ctx, const char *id, bool force, pith_error
       ret = -1;
       goto out;
     }
-  if (cgroup_destroy (c.state->cgroup_paths, err) < 0)
+  if (cgroup_state_destroy (ctx, c.state, err) < 0)
+    {
+      ret = pith_wrap (err, "delete container \"%s\"", id);
+      goto out;
+    }
+  if (intelrdt_destroy (c.dirfd, err) < 0)
     {
       ret = pith_wrap (err, "delete container \"%s\"", id);
       goto out;

@@ -21,6 +21,13 @@ struct container
 
 int container_open (pith_context *ctx, const char *id, bool exclusive, struct container *c, pith_error *err);
 void container_close (struct container *c);
-int container_start (pith_context *ctx, struct container *c, pith_error *err);
+struct notify_proxy;
+/* Starts the program of a created container.  NOTIFY receives the
+ * NOTIFY_SOCKET proxy (see notify.h), which the caller then serves. */
+int container_start (pith_context *ctx, struct container *c, struct notify_proxy *notify, pith_error *err);
+/* A pidfd of the init, checked against its recorded start time. */
+int container_pidfd (struct container *c, pith_error *err);
+/* The config it was created from (kept in the state directory), loaded once. */
+const oci_config *container_config (struct container *c, pith_error *err);
 
 #endif

@@ -4,9 +4,11 @@
 #include <config.h>
 
 #include "caps.h"
+#include "mempolicy.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "oci-types.h"
+#include "seccomp-filter.h"
 #include "utils.h"
 
 static size_t
@@ -25,17 +27,36 @@ pith_features (char **json, pith_error *err)
   static const char *const hooks[]
       = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
   cleanup_strv char **caps = caps_known_names ();
+  cleanup_strv char **archs = seccomp_arch_names ();
+  cleanup_strv char **supported_flags = seccomp_supported_flag_names ();
+  cleanup_free char *libseccomp_version = seccomp_library_version ();
   cleanup_free char *gen_err = NULL;
   oci_map_string *annotations = NULL;
-  oci_features_enabled disabled = { .enabled = false, .enabled_present = true };
+  oci_features_enabled enabled = { .enabled = true, .enabled_present = true };
+  /* systemdUser stays false: the user manager is only reached by a non-root
+   * pith, which does not run containers yet. */
   oci_features_cgroup cgroup = {
     .v1 = true, .v1_present = true, .v2 = true, .v2_present = true,
-    .systemd = false, .systemd_present = true, .systemd_user = false, .systemd_user_present = true,
-    .rdma = false, .rdma_present = true,
+#ifdef HAVE_SYSTEMD
+    .systemd = true,
+#endif
+    .systemd_present = true, .systemd_user = false, .systemd_user_present = true,
+    .rdma = true, .rdma_present = true,
   };
-  oci_features_seccomp seccomp = { .enabled = false, .enabled_present = true };
-  oci_features_intel_rdt rdt = { .enabled = false, .enabled_present = true };
-  oci_features_mount_extensions mount_ext = { .idmap = &disabled };
+  oci_features_seccomp seccomp = {
+    .enabled = true, .enabled_present = true,
+    .actions = (char **) seccomp_action_names (), .actions_len = count (seccomp_action_names ()),
+    .operators = (char **) seccomp_operator_names (), .operators_len = count (seccomp_operator_names ()),
+    .archs = archs, .archs_len = count ((const char *const *) archs),
+    .known_flags = (char **) seccomp_flag_names (), .known_flags_len = count (seccomp_flag_names ()),
+    .supported_flags = supported_flags, .supported_flags_len = count ((const char *const *) supported_flags),
+  };
+  oci_features_intel_rdt rdt = { .enabled = true, .enabled_present = true, .schemata = true, .schemata_present = true };
+  oci_features_mount_extensions mount_ext = { .idmap = &enabled };
+  oci_features_memory_policy mempolicy = {
+    .modes = (char **) mempolicy_mode_names (), .modes_len = count (mempolicy_mode_names ()),
+    .flags = (char **) mempolicy_flag_names (), .flags_len = count (mempolicy_flag_names ()),
+  };
   oci_features_linux linux = {
     .namespaces = (char **) ns_spec_names (),
     .namespaces_len = count (ns_spec_names ()),
@@ -43,11 +64,12 @@ pith_features (char **json, pith_error *err)
     .capabilities_len = count ((const char *const *) caps),
     .cgroup = &cgroup,
     .seccomp = &seccomp,
-    .apparmor = &disabled,
-    .selinux = &disabled,
+    .apparmor = &enabled,
+    .selinux = &enabled,
     .intel_rdt = &rdt,
     .mount_extensions = &mount_ext,
-    .net_devices = &disabled,
+    .memory_policy = &mempolicy,
+    .net_devices = &enabled,
   };
   oci_features f = {
     .oci_version_min = (char *) "1.0.0",
@@ -61,6 +83,7 @@ pith_features (char **json, pith_error *err)
 
   oci_map_string_set (&annotations, "run.pith.version", PACKAGE_VERSION);
   oci_map_string_set (&annotations, "run.pith.commit", PITH_GIT_COMMIT);
+  oci_map_string_set (&annotations, "io.github.seccomp.libseccomp.version", libseccomp_version);
   f.annotations = annotations;
   *json = oci_features_generate (&f, OCI_GEN_PRETTY, &gen_err);
   oci_map_string_free (annotations);

@@ -20,6 +20,7 @@
 
 #include "devices.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "launch.h"
 #include "mounts.h"
 #include "paths.h"
@@ -27,6 +28,7 @@
 #include "rootfs.h"
 #include "sync.h"
 #include "sysctl.h"
+#include "supervise.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -102,6 +104,8 @@ setup_mounts (struct init_state *s, pith_error *err)
     .in_userns = s->l->ns.wanted[NS_USER],
     .cgroups = &s->l->cgroups,
     .cgroupns = s->l->ns.wanted[NS_CGROUP],
+    .idmapped = s->l->idmapped,
+    .mount_label = s->l->security.selinux && linux ? linux->mount_label : NULL,
   };
 
   s->rootfd = rootfs_prepare (s->l->bundle.rootfs, linux ? linux->rootfs_propagation : NULL, err);
@@ -118,6 +122,7 @@ setup_mounts (struct init_state *s, pith_error *err)
       if (mount_entry (&env, c->mounts[i], i, err) < 0)
         return -1;
     }
+  idmap_release_mounts (steal_pointer (&s->l->idmapped), c->mounts_len);
   return devices_setup (s->rootfd, linux, env.in_userns, err);
 }
 
@@ -164,7 +169,8 @@ setup_container (struct init_state *s, pith_error *err)
     }
   if (set_names (c, err) < 0)
     return -1;
-  if (!(l->opts->flags & PITH_CREATE_NO_NEW_KEYRING) && join_session_keyring (l->id, err) < 0)
+  if (!(l->opts->flags & PITH_CREATE_NO_NEW_KEYRING)
+      && (security_set_keyring_label (&l->security, p, err) < 0 || join_session_keyring (l->id, err) < 0))
     return -1;
   if (setup_mounts (s, err) < 0)
     return -1;
@@ -197,11 +203,12 @@ setup_container (struct init_state *s, pith_error *err)
       if (sync_send (l->sync_child, SYNC_PTY_MASTER, 0, NULL, master, err) < 0)
         return -1;
     }
+  /* The cwd is created if missing, so before the root turns read-only. */
+  if (process_enter_cwd (p->cwd, err) < 0)
+    return -1;
   if (rootfs_finish (c->root->readonly_present && c->root->readonly,
                      c->linux ? c->linux->rootfs_propagation : NULL, err)
       < 0)
-    return -1;
-  if (process_enter_cwd (p->cwd, err) < 0)
     return -1;
   if (process_find_executable (p, &s->executable, err) < 0)
     return -1;
@@ -255,18 +262,7 @@ exec_program (struct init_state *s, const char *state_json, pith_error *err)
       process_env_append (c->process, entry);
       process_env_append (c->process, "LISTEN_PID=1");
     }
-  return process_exec (c->process, c->linux, s->executable, s->l->preserved_fds, err);
-}
-
-static void
-reset_signals (void)
-{
-  sigset_t none;
-
-  for (int sig = 1; sig < NSIG; sig++)
-    signal (sig, SIG_DFL);
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
+  return process_exec (c->process, c->linux, &s->l->security, s->executable, s->l->preserved_fds, err);
 }
 
 void
@@ -278,7 +274,7 @@ init_main (struct launch *l)
   struct sync_msg m;
   int conn;
 
-  reset_signals ();
+  signals_reset ();
   close (l->sync_parent);
   /* The parent's lock on the state directory must not outlive the parent. */
   close (l->state_dirfd);
@@ -298,6 +294,8 @@ init_main (struct launch *l)
   conn = wait_for_start (&s, &state_json, &err);
   if (conn < 0)
     _exit (1);
+  /* `start` passes a seccomp notify fd on to the agent. */
+  l->security.notify_relay = conn;
   exec_program (&s, state_json, &err);
   write_all (conn, err.msg, strlen (err.msg));
   _exit (err.errno_value == ENOENT ? 127 : err.errno_value == EACCES ? 126 : 1);

@@ -17,8 +17,12 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "idmap.h"
+#include "intelrdt.h"
 #include "launch.h"
 #include "log.h"
+#include "netdevice.h"
+#include "notify.h"
 #include "state-store.h"
 #include "sync.h"
 #include "terminal.h"
@@ -63,10 +67,8 @@ start_socket_connect (int state_dirfd, pith_error *err)
   return steal_fd (&sock);
 }
 
-/* Socket activation of pith itself (systemd's LISTEN_FDS, meant for this
- * process) passes those fds on to the container, before --preserve-fds ones. */
-static int
-inherited_listen_fds (void)
+int
+launch_listen_fds (void)
 {
   const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
   int64_t n, p;
@@ -94,13 +96,29 @@ validate_options (const oci_config *config, const pith_create_options *opts, boo
 }
 
 /* A fork-like clone into the new namespaces: the child continues here with
- * a copy of our memory, which is how it receives the launch plan. */
+ * a copy of our memory, which is how it receives the launch plan.  With a
+ * cgroup fd it starts inside that cgroup (CLONE_INTO_CGROUP, Linux 5.7). */
 static pid_t
-clone_init (unsigned long flags, pith_error *err)
+clone_init (unsigned long flags, struct cgroup_plan *cg, pith_error *err)
 {
   struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
-  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  pid_t pid;
 
+  if (cg->clone_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cg->clone_fd;
+      pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+      if (pid >= 0)
+        {
+          cg->cloned_into = pid > 0;
+          return pid;
+        }
+      /* Older kernels: clone plainly, the cgroup is joined afterwards. */
+      args.flags = flags;
+      args.cgroup = 0;
+    }
+  pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
   if (pid < 0 && errno == ENOSYS)
     pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
   if (pid < 0)
@@ -130,8 +148,8 @@ write_oom_score_adj (pid_t pid, int value, pith_error *err)
   return write_file_at (AT_FDCWD, path, buf, strlen (buf), err);
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, pith_error *err)
+int
+pid_file_write (const char *path, pid_t pid, pith_error *err)
 {
   cleanup_free char *dir = xstrdup (path);
   cleanup_close int dirfd = -1;
@@ -159,6 +177,37 @@ has_runtime_hooks (const oci_hooks *h)
   return h && (h->prestart_len || h->create_runtime_len);
 }
 
+/* linux.netDevices into the init's network namespace; linux.intelRdt. */
+static int
+enter_net_and_rdt (struct launch *l, pith_error *err)
+{
+  const oci_linux *linux = l->bundle.config->linux;
+
+  if (linux->net_devices && linux->net_devices->len)
+    {
+      cleanup_close int own = -1;
+      int netns = l->ns.join_fd[NS_NET];
+      char path[64];
+
+      if (netns < 0 && (l->ns.clone_flags & CLONE_NEWNET))
+        {
+          snprintf (path, sizeof path, "/proc/%d/ns/net", (int) l->pid);
+          netns = own = open (path, O_RDONLY | O_CLOEXEC);
+          if (own < 0)
+            return pith_fail (err, errno, "open `%s`", path);
+        }
+      if (netns < 0)
+        return pith_fail (err, ENOTSUP,
+                          "config.json: /linux/netDevices: the network namespace is made inside a joined user "
+                          "namespace, where pith cannot reach it");
+      if (netdevice_move_all (linux->net_devices, netns, err) < 0)
+        return -1;
+    }
+  if (linux->intel_rdt && intelrdt_enter (linux->intel_rdt, RESCTRL_ROOT, l->id, l->pid, l->state_dirfd, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* The parent's half of the protocol in launch.h, up to READY. */
 static int
 drive_setup (struct launch *l, pith_error *err)
@@ -176,9 +225,11 @@ drive_setup (struct launch *l, pith_error *err)
   if (config->process->oom_score_adj_present
       && write_oom_score_adj (l->pid, config->process->oom_score_adj, err) < 0)
     return pith_wrap (err, "oomScoreAdj");
-  if (cgroup_enter (l->ctx, &l->cgroups, l->pid, linux ? linux->resources : NULL, err) < 0)
+  if (cgroup_join (l->ctx, &l->cgroups, l->pid, linux ? linux->resources : NULL, err) < 0)
     return -1;
   phase_mark (l->ctx, &clock, "cgroup");
+  if (linux && enter_net_and_rdt (l, err) < 0)
+    return -1;
   if (hooks && (hooks->prestart_len || hooks->create_runtime_len || hooks->create_container_len))
     {
       oci_saved_state s;
@@ -248,7 +299,7 @@ save_state (struct launch *l, pith_error *err)
   if (ret == 0)
     ret = state_save (l->state_dirfd, &s, err);
   if (ret == 0 && l->opts->pid_file)
-    ret = write_pid_file (l->opts->pid_file, l->pid, err);
+    ret = pid_file_write (l->opts->pid_file, l->pid, err);
   s.cgroup_paths = NULL;
   oci_map_string_free (paths);
   return ret;
@@ -259,7 +310,6 @@ static void
 abandon (struct launch *l, int rootfd)
 {
   pith_error ignored = { 0 };
-  oci_map_string *paths = NULL;
 
   if (l->pid > 0)
     {
@@ -267,11 +317,12 @@ abandon (struct launch *l, int rootfd)
       TEMP_FAILURE_RETRY (waitpid (l->pid, NULL, 0));
       l->pid = -1;
     }
-  cgroup_plan_save (&l->cgroups, &paths);
-  if (cgroup_destroy (paths, &ignored) < 0)
+  if (l->state_dirfd >= 0 && intelrdt_destroy (l->state_dirfd, &ignored) < 0)
     pith_warn (l->ctx, "cleanup after failed create: %s", ignored.msg);
   pith_error_release (&ignored);
-  oci_map_string_free (paths);
+  if (cgroup_destroy (l->ctx, &l->cgroups, &ignored) < 0)
+    pith_warn (l->ctx, "cleanup after failed create: %s", ignored.msg);
+  pith_error_release (&ignored);
   if (state_dir_remove (rootfd, l->id, &ignored) < 0)
     pith_warn (l->ctx, "cleanup after failed create: %s", ignored.msg);
   pith_error_release (&ignored);
@@ -286,12 +337,14 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   struct ns_saved saved_ns = { -1, -1 };
   const oci_config *config;
   uint64_t clock = 0;
+  bool notify;
 
   memset (l, 0, sizeof *l);
   l->ctx = ctx;
   l->id = id;
   l->opts = opts;
   l->state_dirfd = l->sync_parent = l->sync_child = l->start_listen = l->pty_master = -1;
+  l->security.notify_relay = -1;
   for (int k = 0; k < NS_COUNT; k++)
     l->ns.join_fd[k] = -1;
 
@@ -301,13 +354,23 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   config = l->bundle.config;
   if (validate_options (config, opts, foreground, err) < 0)
     return -1;
-  l->listen_fds = inherited_listen_fds ();
+  l->listen_fds = launch_listen_fds ();
   l->preserved_fds = l->listen_fds + opts->preserve_fds;
+  if (notify_plan (ctx, id, l->bundle.config, &notify, err) < 0)
+    return -1;
   if (cgroup_plan_make (ctx, config->linux, id, &l->cgroups, err) < 0
       || cgroup_check_resources (&l->cgroups, config->linux ? config->linux->resources : NULL, err) < 0)
     return -1;
   if (ns_plan_open (config->linux, &l->ns, err) < 0)
     return -1;
+  /* Everything that can be refused or compiled ahead: before anything exists. */
+  if (security_prepare (ctx, config->process, "config.json: /process", config->linux, &l->security, err) < 0
+      || idmap_prepare_mounts (config, l->bundle.path, 3 + l->preserved_fds, &l->idmapped, err) < 0)
+    return -1;
+  if (config->linux->intel_rdt && intelrdt_check_host (err) < 0)
+    return -1;
+  if (config->process->exec_cpu_affinity)
+    pith_debug (ctx, "process.execCPUAffinity: not for the container's init (runtime-spec), only for exec");
   phase_mark (ctx, &clock, "parse and plan");
 
   rootfd = state_root_open (ctx, true, err);
@@ -317,7 +380,7 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   if (l->state_dirfd < 0)
     return -1;
   l->start_listen = start_socket_listen (l->state_dirfd, err);
-  if (l->start_listen < 0)
+  if (l->start_listen < 0 || (notify && notify_make_dir (l->state_dirfd, err) < 0))
     goto fail;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
@@ -327,18 +390,22 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   l->sync_parent = sv[0];
   l->sync_child = sv[1];
 
+  /* The cgroup is ready before the clone, so the init can start in it. */
+  if (cgroup_prepare (ctx, &l->cgroups, config->linux ? config->linux->resources : NULL, err) < 0)
+    goto fail;
   if (ns_parent_prepare (&l->ns, config->linux, &saved_ns, err) < 0)
     {
       ns_parent_restore (&saved_ns, err);
       goto fail;
     }
-  l->pid = clone_init (l->ns.clone_flags, err);
+  l->pid = clone_init (l->ns.clone_flags, &l->cgroups, err);
   if (l->pid == 0)
     init_main (l);
   if (ns_parent_restore (&saved_ns, err) < 0 || l->pid < 0)
     goto fail;
   close (steal_fd (&l->sync_child));
   close (steal_fd (&l->start_listen));
+  idmap_release_mounts (steal_pointer (&l->idmapped), config->mounts_len);
 
   if (drive_setup (l, err) < 0 || save_state (l, err) < 0)
     goto fail;
@@ -368,5 +435,8 @@ launch_release (struct launch *l)
       }
   ns_plan_close (&l->ns);
   cgroup_plan_release (&l->cgroups);
+  security_release (&l->security);
+  if (l->bundle.config)
+    idmap_release_mounts (steal_pointer (&l->idmapped), l->bundle.config->mounts_len);
   bundle_release (&l->bundle);
 }

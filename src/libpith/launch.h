@@ -3,9 +3,12 @@
  *
  *   parent                               init (the clone)
  *   ------                               ----
+ *   (before: seccomp compiled, labels
+ *   checked, idmapped mounts cloned)
  *   clone with the new namespaces  ->    [new userns: wait for GO]
  *   uid/gid maps, oom_score_adj          join namespaces by path
  *   cgroups: create, limit, join         hostname, keyring
+ *   netDevices, intelRdt
  *   GO (state JSON for hooks)      ->    mounts, devices
  *                                  <-    HOOKS_NOW (when there are hooks)
  *   prestart, createRuntime hooks
@@ -32,6 +35,7 @@
 #include "cgroup.h"
 #include "namespaces.h"
 #include "pith.h"
+#include "security.h"
 
 struct launch
 {
@@ -50,6 +54,8 @@ struct launch
   pid_t pid;        /* the init, as the host sees it */
   int pty_master;   /* kept when pith relays the terminal itself */
   bool relay_terminal;
+  struct process_security security; /* seccomp program, labels: prepared before clone */
+  int *idmapped;    /* per mount: idmapped source clone, or -1 (NULL: none) */
 };
 
 /* Creates the container: on success the init waits for `start`, the state
@@ -60,12 +66,22 @@ int launch_create (pith_context *ctx, const char *id, const pith_create_options 
                    struct launch *l, pith_error *err);
 void launch_release (struct launch *l);
 
+/* Socket activation of pith itself (systemd's LISTEN_FDS, meant for this
+ * process): how many fds from 3 on pass into a container (create, exec)
+ * before the --preserve-fds ones. */
+int launch_listen_fds (void);
+
+/* Writes PID to the --pid-file PATH, atomically. */
+int pid_file_write (const char *path, pid_t pid, pith_error *err);
+
 /* The init's side.  Never returns. */
 void init_main (struct launch *l) __attribute__ ((noreturn));
 
 /* The start protocol on start.sock: `start` sends the state document and
  * shuts down its writing side; the init answers nothing if it exec'd, or an
- * error message if it could not. */
+ * error message if it could not.  With seccomp notify rules it first sends
+ * a NUL byte carrying the notify fd, which `start` passes to the agent
+ * (seccomp-notify.h). */
 int start_socket_listen (int state_dirfd, pith_error *err);
 int start_socket_connect (int state_dirfd, pith_error *err);
 

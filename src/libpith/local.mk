@@ -4,28 +4,48 @@
 # installed library, exporting only the pith_* API (libpith.sym).
 
 libpith_sources = \
+	src/libpith/apparmor.c src/libpith/apparmor.h \
+	src/libpith/bitmask.c src/libpith/bitmask.h \
 	src/libpith/bundle.c src/libpith/bundle.h \
 	src/libpith/caps.c src/libpith/caps.h \
 	src/libpith/cgroup.c src/libpith/cgroup.h \
 	src/libpith/cgroup-v1.c src/libpith/cgroup-v2.c \
+	src/libpith/cgroup-check.c src/libpith/cgroup-commands.c src/libpith/cgroup-convert.c \
+	src/libpith/cgroup-devices.c src/libpith/cgroup-events.c src/libpith/cgroup-fs.c \
+	src/libpith/cgroup-mount.c src/libpith/cgroup-stats.c src/libpith/cgroup-systemd.c \
 	src/libpith/container.c src/libpith/container.h \
 	src/libpith/devices.c src/libpith/devices.h \
 	src/libpith/error.c src/libpith/error.h \
+	src/libpith/exec.c \
 	src/libpith/features.c \
 	src/libpith/hooks.c src/libpith/hooks.h \
+	src/libpith/idmap.c src/libpith/idmap.h \
 	src/libpith/init.c \
+	src/libpith/intelrdt.c src/libpith/intelrdt.h \
+	src/libpith/iopriority.c src/libpith/iopriority.h \
 	src/libpith/launch.c src/libpith/launch.h \
 	src/libpith/log.c src/libpith/log.h \
+	src/libpith/lookup.h \
+	src/libpith/mempolicy.c src/libpith/mempolicy.h \
 	src/libpith/mounts.c src/libpith/mounts.h \
 	src/libpith/namespaces.c src/libpith/namespaces.h \
+	src/libpith/netdevice.c src/libpith/netdevice.h \
+	src/libpith/notify.c src/libpith/notify.h \
 	src/libpith/paths.c src/libpith/paths.h \
 	src/libpith/pith.h \
 	src/libpith/process.c src/libpith/process.h \
 	src/libpith/rootfs.c src/libpith/rootfs.h \
 	src/libpith/run.c \
+	src/libpith/scheduler.c src/libpith/scheduler.h \
+	src/libpith/seccomp-cache.c \
+	src/libpith/seccomp-filter.c src/libpith/seccomp-filter.h \
+	src/libpith/seccomp-notify.c src/libpith/seccomp-notify.h \
+	src/libpith/security.c src/libpith/security.h \
+	src/libpith/selinux.c src/libpith/selinux.h \
 	src/libpith/signals.c \
 	src/libpith/spec.c \
 	src/libpith/state-store.c src/libpith/state-store.h \
+	src/libpith/supervise.c src/libpith/supervise.h \
 	src/libpith/sync.c src/libpith/sync.h \
 	src/libpith/sysctl.c src/libpith/sysctl.h \
 	src/libpith/terminal.c src/libpith/terminal.h \
@@ -33,12 +53,12 @@ libpith_sources = \
 	src/libpith/validate.c \
 	src/libpith/version.c
 
-libpith_libs = libocispec/libocispec.la $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+libpith_libs = libocispec/libocispec.la $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(SYSTEMD_LIBS) $(LIBM)
 
 noinst_LTLIBRARIES += src/libpith/libpith-core.la
 src_libpith_libpith_core_la_SOURCES = $(libpith_sources)
 src_libpith_libpith_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
-	$(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SELINUX_CFLAGS)
+	$(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SELINUX_CFLAGS) $(SYSTEMD_CFLAGS)
 src_libpith_libpith_core_la_LIBADD = $(libpith_libs)
 $(src_libpith_libpith_core_la_OBJECTS): libocispec/oci-types.h
 

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "mounts.h"
 #include "paths.h"
+#include "selinux.h"
 #include "utils.h"
 
 #ifndef MS_NOSYMFOLLOW
@@ -26,6 +27,7 @@ enum opt_kind
   OPT_REC_CLEAR, /* recursive mount attribute off */
   OPT_REC_ATIME, /* recursive atime mode */
   OPT_TMPCOPYUP,
+  OPT_IDMAP,
 };
 
 struct opt
@@ -44,6 +46,7 @@ static const struct opt options[] = {
   { "diratime", OPT_CLEAR, MS_NODIRATIME },
   { "dirsync", OPT_SET, MS_DIRSYNC },
   { "exec", OPT_CLEAR, MS_NOEXEC },
+  { "idmap", OPT_IDMAP, IDMAP_TOP },
   { "lazytime", OPT_SET, MS_LAZYTIME },
   { "loud", OPT_CLEAR, MS_SILENT },
   { "mand", OPT_SET, MS_MANDLOCK },
@@ -65,6 +68,7 @@ static const struct opt options[] = {
   { "relatime", OPT_SET, MS_RELATIME },
   { "remount", OPT_SET, MS_REMOUNT },
   { "rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
+  { "ridmap", OPT_IDMAP, IDMAP_RECURSIVE },
   { "rnoatime", OPT_REC_ATIME, MOUNT_ATTR_NOATIME },
   { "rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV },
   { "rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME },
@@ -178,6 +182,9 @@ mount_opts_parse (char **opts, size_t n, struct mount_opts *out, pith_error *err
         case OPT_TMPCOPYUP:
           out->tmpcopyup = true;
           break;
+        case OPT_IDMAP:
+          out->idmap = o->value;
+          break;
         }
     }
   return 0;
@@ -188,6 +195,46 @@ mount_opts_release (struct mount_opts *o)
 {
   free (o->data);
   o->data = NULL;
+}
+
+enum idmap_kind
+mount_idmap_kind (const oci_mount *m, const struct mount_opts *o)
+{
+  if (o->idmap != IDMAP_NONE)
+    return o->idmap;
+  return m->uid_mappings_len || m->gid_mappings_len ? IDMAP_TOP : IDMAP_NONE;
+}
+
+static bool
+has_userns_mapping (const oci_config *config)
+{
+  const oci_linux *l = config->linux;
+
+  if (l == NULL || l->uid_mappings_len == 0 || l->gid_mappings_len == 0)
+    return false;
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    if (strcmp (l->namespaces[i]->type, "user") == 0 && !(l->namespaces[i]->path && l->namespaces[i]->path[0]))
+      return true;
+  return false;
+}
+
+static int
+validate_idmap (const oci_config *config, const oci_mount *m, size_t i, bool bind, enum idmap_kind kind,
+                pith_error *err)
+{
+  if (kind == IDMAP_NONE)
+    return 0;
+  if (!bind)
+    return pith_fail (err, ENOTSUP, "config.json: /mounts/%zu: only bind mounts can be idmapped", i);
+  if ((m->uid_mappings_len == 0) != (m->gid_mappings_len == 0))
+    return pith_fail (err, 0, "config.json: /mounts/%zu/%s: uidMappings and gidMappings go together", i,
+                      m->uid_mappings_len ? "gidMappings" : "uidMappings");
+  if (m->uid_mappings_len == 0 && !has_userns_mapping (config))
+    return pith_fail (err, 0,
+                      "config.json: /mounts/%zu/options: idmap without uidMappings/gidMappings takes the "
+                      "mapping of a new user namespace, and the container has none",
+                      i);
+  return 0;
 }
 
 int
@@ -203,11 +250,8 @@ mounts_validate (const oci_config *config, pith_error *err)
         return pith_wrap (err, "config.json: /mounts/%zu/options", i);
       bind = (o.flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
       mount_opts_release (&o);
-      if (m->uid_mappings_len || m->gid_mappings_len)
-        return pith_fail (err, ENOTSUP, "config.json: /mounts/%zu/uidMappings: idmapped mounts", i);
-      for (size_t j = 0; j < m->options_len; j++)
-        if (strcmp (m->options[j], "idmap") == 0 || strcmp (m->options[j], "ridmap") == 0)
-          return pith_fail (err, ENOTSUP, "config.json: /mounts/%zu/options/%zu: idmapped mounts", i, j);
+      if (validate_idmap (config, m, i, bind, mount_idmap_kind (m, &o), err) < 0)
+        return -1;
       if (!bind && (m->type == NULL || m->type[0] == '\0'))
         return pith_fail (err, 0, "config.json: /mounts/%zu/type: required for a mount that is not a bind mount", i);
       if (bind && (m->source == NULL || m->source[0] == '\0'))
@@ -284,22 +328,28 @@ apply_propagation (int mnt_fd, const struct mount_opts *o, pith_error *err)
 }
 
 static int
-mount_bind (const struct mount_env *env, const oci_mount *m, const struct mount_opts *o, pith_error *err)
+mount_bind (const struct mount_env *env, const oci_mount *m, size_t index, const struct mount_opts *o,
+            pith_error *err)
 {
   cleanup_free char *source = NULL;
   cleanup_close int src = -1, target = -1, tree = -1;
   struct mount_attr attr = { 0 };
   struct stat st;
   bool recursive = (o->flags & MS_REC) != 0;
+  int idmapped = env->idmapped ? env->idmapped[index] : -1;
 
   source = m->source[0] == '/' ? xstrdup (m->source) : xasprintf ("%s/%s", env->bundle, m->source);
-  src = open (source, O_PATH | O_CLOEXEC);
+  /* An idmapped source was cloned by the parent already. */
+  src = idmapped >= 0 ? fcntl (idmapped, F_DUPFD_CLOEXEC, 3) : open (source, O_PATH | O_CLOEXEC);
   if (src < 0 || fstat (src, &st) < 0)
     return pith_fail (err, errno, "bind source `%s`", source);
   target = path_create_in_root (env->rootfd, m->destination, S_ISDIR (st.st_mode) ? PATH_DIR : PATH_FILE, err);
   if (target < 0)
     return -1;
-  tree = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+  if (idmapped >= 0)
+    tree = steal_fd (&src);
+  else
+    tree = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
   if (tree < 0)
     return pith_fail (err, errno, "clone `%s`", source);
   /* Plain flags apply to the top mount (as a remount would), r* flags to all. */
@@ -394,6 +444,7 @@ static int
 mount_filesystem (const struct mount_env *env, const oci_mount *m, const struct mount_opts *o, pith_error *err)
 {
   cleanup_close int target = -1, mounted = -1, original = -1;
+  cleanup_free char *data = NULL;
   struct fd_path p;
   const char *source = m->source && m->source[0] ? m->source : m->type;
 
@@ -407,7 +458,8 @@ mount_filesystem (const struct mount_env *env, const oci_mount *m, const struct 
       if (original < 0)
         return pith_fail (err, errno, "tmpcopyup: open `%s`", m->destination);
     }
-  if (mount (source, fd_path (&p, target), m->type, o->flags & ~(MS_BIND | MS_REC), o->data) < 0)
+  data = selinux_mount_data (o->data, selinux_type_takes_context (m->type) ? env->mount_label : NULL);
+  if (mount (source, fd_path (&p, target), m->type, o->flags & ~(MS_BIND | MS_REC), data) < 0)
     return pith_fail (err, errno, "mount %s", m->type);
   mounted = path_open_in_root (env->rootfd, m->destination, O_PATH, err);
   if (mounted < 0)
@@ -434,7 +486,7 @@ mount_entry (const struct mount_env *env, const oci_mount *m, size_t index, pith
   if (mount_opts_parse (m->options, m->options_len, &o, err) < 0)
     return pith_wrap (err, "config.json: /mounts/%zu/options", index);
   if ((o.flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0))
-    ret = mount_bind (env, m, &o, err);
+    ret = mount_bind (env, m, index, &o, err);
   else if (strcmp (m->type, "cgroup") == 0 || strcmp (m->type, "cgroup2") == 0)
     ret = cgroup_mount (env->cgroups, env->rootfd, m->destination, o.flags, env->cgroupns, err);
   else

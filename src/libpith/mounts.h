@@ -12,6 +12,13 @@
 
 struct cgroup_plan;
 
+enum idmap_kind
+{
+  IDMAP_NONE,
+  IDMAP_TOP,       /* `idmap`, or mappings alone: the mount itself */
+  IDMAP_RECURSIVE, /* `ridmap`: every mount of an rbind */
+};
+
 struct mount_opts
 {
   unsigned long flags;          /* MS_* for mount(2) */
@@ -20,10 +27,13 @@ struct mount_opts
   size_t n_propagation;
   struct mount_attr rec;        /* rro, rnosuid, ...: applied with AT_RECURSIVE */
   bool tmpcopyup;
+  enum idmap_kind idmap;        /* idmap / ridmap */
   char *data;                   /* options the filesystem interprets */
 };
 
 int mount_opts_parse (char **options, size_t n, struct mount_opts *out, pith_error *err);
+/* Whether M (with options O) is idmapped, and how. */
+enum idmap_kind mount_idmap_kind (const oci_mount *m, const struct mount_opts *o);
 void mount_opts_release (struct mount_opts *o);
 
 /* All option names pith knows, NULL-terminated (for `features`). */
@@ -38,10 +48,15 @@ struct mount_env
   bool in_userns;
   const struct cgroup_plan *cgroups;
   bool cgroupns;       /* the container has its own cgroup namespace */
+  const int *idmapped; /* per mount: an idmapped clone of its source made by the parent, or -1; may be NULL */
+  const char *mount_label; /* SELinux context= for the mounts that take one, or NULL */
 };
 
 int mount_entry (const struct mount_env *env, const oci_mount *m, size_t index, pith_error *err);
-/* Checks each mount's options before anything is created. */
+/* Checks each mount's options before anything is created.  A mount is
+ * idmapped when it has uidMappings/gidMappings or the option idmap/ridmap
+ * (with no mappings of its own it takes the container's user namespace
+ * mapping); only bind mounts can be. */
 int mounts_validate (const oci_config *config, pith_error *err);
 
 /* Binds the file or directory FROM_FD (any fd, O_PATH is fine) onto TO_FD. */

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "namespaces.h"
@@ -211,6 +212,46 @@ ns_parent_prepare (const struct ns_plan *plan, const oci_linux *linux, struct ns
           if (write_time_offsets (linux, err) < 0)
             return -1;
         }
+    }
+  return 0;
+}
+
+int
+ns_parent_join_pidfd (int pidfd, unsigned long flags, struct ns_saved *saved, pith_error *err)
+{
+  saved->pid_fd = saved->time_fd = -1;
+  flags &= CLONE_NEWPID | CLONE_NEWTIME;
+  if ((flags & CLONE_NEWPID) && save_ns_for_children ("pid_for_children", &saved->pid_fd, err) < 0)
+    return -1;
+  if ((flags & CLONE_NEWTIME) && save_ns_for_children ("time_for_children", &saved->time_fd, err) < 0)
+    return -1;
+  if (flags && setns (pidfd, flags) < 0)
+    return pith_fail (err, errno, "join the container's pid and time namespaces");
+  return 0;
+}
+
+int
+ns_differing_flags (pid_t pid, unsigned long *flags, pith_error *err)
+{
+  *flags = 0;
+  for (int k = 0; k < NS_COUNT; k++)
+    {
+      char mine[64], theirs[64];
+      struct stat a, b;
+
+      snprintf (mine, sizeof mine, "/proc/self/ns/%s", ns_table[k].proc_name);
+      snprintf (theirs, sizeof theirs, "/proc/%d/ns/%s", (int) pid, ns_table[k].proc_name);
+      if (stat (theirs, &b) < 0)
+        {
+          /* A kind this kernel lacks: nobody is in one. */
+          if (errno == ENOENT && stat (mine, &a) < 0)
+            continue;
+          return pith_fail (err, errno, "`%s`", theirs);
+        }
+      if (stat (mine, &a) < 0)
+        return pith_fail (err, errno, "`%s`", mine);
+      if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+        *flags |= ns_table[k].flag;
     }
   return 0;
 }

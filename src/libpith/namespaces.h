@@ -50,6 +50,13 @@ struct ns_saved
 };
 int ns_parent_prepare (const struct ns_plan *plan, const oci_linux *linux, struct ns_saved *saved, pith_error *err);
 int ns_parent_restore (struct ns_saved *saved, pith_error *err);
+/* The same for joining a running container (exec): the pid and time
+ * namespaces among FLAGS, of the process behind PIDFD. */
+int ns_parent_join_pidfd (int pidfd, unsigned long flags, struct ns_saved *saved, pith_error *err);
+
+/* The CLONE_NEW* flags of the namespaces PID is in and we are not: what
+ * joining it takes (setns of one's own user namespace is refused). */
+int ns_differing_flags (pid_t pid, unsigned long *flags, pith_error *err);
 
 /* Parent, after clone: write the child's uid/gid maps. */
 int ns_write_id_maps (pid_t pid, const oci_linux *linux, pith_error *err);

@@ -66,6 +66,40 @@ typedef struct pith_create_options
   unsigned flags;             /* enum pith_create_flags */
 } pith_create_options;
 
+enum pith_exec_flags
+{
+  PITH_EXEC_DETACH = 1 << 0,        /* return once the process runs */
+  PITH_EXEC_TTY = 1 << 1,           /* process.terminal = true */
+  PITH_EXEC_NO_NEW_PRIVS = 1 << 2,  /* process.noNewPrivileges = true */
+  PITH_EXEC_IGNORE_PAUSED = 1 << 3, /* allow a paused container (the process waits for resume) */
+};
+
+/* A new process in a running container.  The process is PROCESS_FILE
+ * (a process.json) or else the container's own process; the fields below
+ * change it.  Lists are NULL-terminated; NULL or 0 leaves a field as is. */
+typedef struct pith_exec_options
+{
+  const char *process_file;
+  char *const *args;             /* replaces process.args */
+  const char *cwd;
+  char *const *env;              /* NAME=VALUE, set in process.env */
+  bool uid_present;
+  uid_t uid;
+  bool gid_present;
+  gid_t gid;
+  const gid_t *additional_gids;  /* added to process.user.additionalGids */
+  size_t additional_gids_len;
+  char *const *caps;             /* added to the bounding, effective and permitted sets (and ambient
+                                    where inheritable has them) */
+  const char *apparmor_profile;
+  const char *selinux_label;
+  char *const *cgroups;          /* "[controller[,controller]:]path": existing sub-cgroups to join */
+  const char *pid_file;          /* gets the host pid, before pith_container_exec returns */
+  const char *console_socket;    /* receives the pty master (with a terminal) */
+  int preserve_fds;              /* fds 3 .. 3+N-1 (after socket-activation ones) pass on */
+  unsigned flags;                /* enum pith_exec_flags */
+} pith_exec_options;
+
 typedef struct pith_list_entry
 {
   char *id;
@@ -89,12 +123,47 @@ PITH_PUBLIC int pith_container_start (pith_context *ctx, const char *id, pith_er
  * it unless PITH_RUN_KEEP. */
 PITH_PUBLIC int pith_container_run (pith_context *ctx, const char *id, const pith_create_options *opts,
                                     int *exit_status, pith_error *err);
+/* Runs a process in a created or running container (see pith_exec_options).
+ * Unless PITH_EXEC_DETACH, waits for it as pith_container_run does and
+ * stores its exit status. */
+PITH_PUBLIC int pith_container_exec (pith_context *ctx, const char *id, const pith_exec_options *opts,
+                                     int *exit_status, pith_error *err);
 PITH_PUBLIC int pith_container_state (pith_context *ctx, const char *id, char **json, pith_error *err);
 PITH_PUBLIC int pith_container_kill (pith_context *ctx, const char *id, int signo, bool all, pith_error *err);
 PITH_PUBLIC int pith_container_delete (pith_context *ctx, const char *id, bool force, pith_error *err);
 PITH_PUBLIC int pith_container_list (pith_context *ctx, pith_list_entry **entries, size_t *count,
                                      pith_error *err);
 PITH_PUBLIC void pith_list_free (pith_list_entry *entries, size_t count);
+
+/* Cgroup operations on a created, running (or paused) container. */
+typedef struct pith_update_options
+{
+  const char *resources_json;  /* a linux.resources document (runc's --resources), or NULL */
+  const char *const *settings; /* NULL-terminated "name=value", runc's update flags without
+                                  the dashes: "memory=512m", "cpu-quota=50000"; applied over
+                                  resources_json */
+} pith_update_options;
+
+typedef struct pith_events_options
+{
+  bool stats_only;      /* one stats event, then return */
+  unsigned interval_ms; /* between stats events; 0: 5 s */
+} pith_events_options;
+
+/* Receives each event: one JSON object, no newline.  Negative: stop. */
+typedef int (*pith_event_fn) (void *arg, const char *json);
+
+PITH_PUBLIC int pith_container_update (pith_context *ctx, const char *id, const pith_update_options *opts,
+                                       pith_error *err);
+PITH_PUBLIC int pith_container_pause (pith_context *ctx, const char *id, pith_error *err);
+PITH_PUBLIC int pith_container_resume (pith_context *ctx, const char *id, pith_error *err);
+/* The container's processes (host pids, malloc'd). */
+PITH_PUBLIC int pith_container_processes (pith_context *ctx, const char *id, pid_t **pids, size_t *count,
+                                          pith_error *err);
+/* runc's event stream: stats every interval and OOM events until the
+ * container stops (or only one stats event). */
+PITH_PUBLIC int pith_container_events (pith_context *ctx, const char *id, const pith_events_options *opts,
+                                       pith_event_fn fn, void *arg, pith_error *err);
 
 /* Writes a default config.json into BUNDLE (NULL: current directory). */
 PITH_PUBLIC int pith_spec_write (const char *bundle, bool rootless, pith_error *err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -15,8 +16,12 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "iopriority.h"
+#include "mempolicy.h"
 #include "paths.h"
 #include "process.h"
+#include "scheduler.h"
+#include "security.h"
 #include "utils.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -49,9 +54,20 @@ rlimit_from_name (const char *name)
   return -1;
 }
 
+/* JSON_PATH/FIELD in *BUF (replacing what it held). */
+static const char *
+subpath (char **buf, const char *json_path, const char *field)
+{
+  free (*buf);
+  *buf = xasprintf ("%s/%s", json_path, field);
+  return *buf;
+}
+
 int
 process_validate (const oci_process *p, const char *json_path, pith_error *err)
 {
+  cleanup_free char *sub = NULL;
+
   if (p->args_len == 0 || p->args[0][0] == '\0')
     return pith_fail (err, 0, "%s/args: must name the program to run", json_path);
   if (p->cwd[0] != '/')
@@ -73,12 +89,13 @@ process_validate (const oci_process *p, const char *json_path, pith_error *err)
     return pith_fail (err, 0, "%s/oomScoreAdj: %d is outside -1000..1000", json_path, p->oom_score_adj);
   if (p->user && p->user->umask_present && p->user->umask > 0777)
     return pith_fail (err, 0, "%s/user/umask: %o is not a file mode mask", json_path, p->user->umask);
-  if (p->scheduler)
-    return pith_fail (err, ENOTSUP, "%s/scheduler: not supported yet", json_path);
-  if (p->io_priority)
-    return pith_fail (err, ENOTSUP, "%s/ioPriority: not supported yet", json_path);
-  if (p->exec_cpu_affinity)
-    return pith_fail (err, ENOTSUP, "%s/execCPUAffinity: not supported yet", json_path);
+  if (p->scheduler && scheduler_validate (p->scheduler, subpath (&sub, json_path, "scheduler"), err) < 0)
+    return -1;
+  if (p->io_priority && iopriority_validate (p->io_priority, subpath (&sub, json_path, "ioPriority"), err) < 0)
+    return -1;
+  if (p->exec_cpu_affinity
+      && affinity_validate (p->exec_cpu_affinity, subpath (&sub, json_path, "execCPUAffinity"), err) < 0)
+    return -1;
   return caps_validate (p->capabilities, json_path, err) < 0 ? pith_wrap (err, "capabilities") : 0;
 }
 
@@ -173,6 +190,16 @@ process_find_executable (const oci_process *p, char **out, pith_error *err)
 void
 process_env_append (oci_process *p, const char *entry)
 {
+  size_t name_len = strcspn (entry, "=");
+
+  /* Replaced in place: a program's getenv would find the first one. */
+  for (size_t i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], entry, name_len) == 0 && p->env[i][name_len] == '=')
+      {
+        free (p->env[i]);
+        p->env[i] = xstrdup (entry);
+        return;
+      }
   p->env = xrealloc (p->env, (p->env_len + 1) * sizeof *p->env);
   p->env[p->env_len++] = xstrdup (entry);
 }
@@ -193,7 +220,7 @@ process_environment (const oci_process *p)
 }
 
 int
-process_set_user (const oci_process *p, pith_error *err)
+process_set_user (const oci_process *p, int keep_cap, pith_error *err)
 {
   uid_t uid = p->user ? p->user->uid : 0;
   gid_t gid = p->user ? p->user->gid : 0;
@@ -217,7 +244,7 @@ process_set_user (const oci_process *p, pith_error *err)
     return pith_fail (err, errno, "setresgid %u", gid);
   if (setresuid (uid, uid, uid) < 0)
     return pith_fail (err, errno, "setresuid %u", uid);
-  if (caps_apply (p->capabilities, err) < 0)
+  if (caps_apply (p->capabilities, keep_cap, err) < 0)
     return -1;
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return pith_fail (err, errno, "prctl PR_SET_KEEPCAPS");
@@ -273,16 +300,34 @@ keep_only_preserved_fds (int preserve_fds, pith_error *err)
 }
 
 int
-process_exec (const oci_process *p, const oci_linux *linux, const char *executable, int preserve_fds,
-              pith_error *err)
+process_exec (const oci_process *p, const oci_linux *linux, const struct process_security *sec,
+              const char *executable, int preserve_fds, pith_error *err)
 {
   cleanup_strv char **env = NULL;
   cleanup_free char **argv = NULL;
+  void *final_caps __attribute__ ((cleanup (caps_final_freep))) = NULL;
+  int keep_cap = -1;
 
   if (process_apply_rlimits (p, err) < 0 || apply_personality (linux, err) < 0)
     return -1;
+  /* Real-time policies, negative nice and the RT I/O class need the
+   * privileges the process is about to give up. */
+  if (scheduler_apply (p->scheduler, err) < 0 || iopriority_apply (p->io_priority, err) < 0
+      || mempolicy_apply (linux ? linux->memory_policy : NULL, err) < 0)
+    return -1;
   env = process_environment (p);
-  if (process_set_user (p, err) < 0)
+  if (security_set_exec_labels (sec, p, err) < 0)
+    return -1;
+  /* Without no_new_privs the filter takes CAP_SYS_ADMIN to load: keep it
+   * until then rather than load the filter under pith's own steps. */
+  if (security_needs_admin_to_load (sec, p))
+    {
+      keep_cap = CAP_SYS_ADMIN;
+      final_caps = caps_final_prepare (p->capabilities, err);
+      if (final_caps == NULL)
+        return -1;
+    }
+  if (process_set_user (p, keep_cap, err) < 0)
     return -1;
   umask (p->user && p->user->umask_present ? p->user->umask : 022);
   if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -291,6 +336,11 @@ process_exec (const oci_process *p, const oci_linux *linux, const char *executab
     return -1;
   argv = xzalloc ((p->args_len + 1) * sizeof *argv);
   memcpy (argv, p->args, p->args_len * sizeof *argv);
+  /* The last steps: nothing but these runs under the filter. */
+  if (security_load_seccomp (sec, err) < 0)
+    return -1;
+  if (final_caps && caps_final_set (final_caps, err) < 0)
+    return -1;
   execve (executable, argv, env);
   if (errno == ENOENT)
     return exec_error (err, ENOENT, p->args[0], "no such file or directory");

@@ -40,6 +40,15 @@ state_root_path (pith_context *ctx)
 }
 
 int
+container_not_found (pith_error *err, const char *id)
+{
+  /* The errno lets callers tell this case apart; the message is runc's words. */
+  pith_fail (err, 0, "container \"%s\" does not exist", id);
+  err->errno_value = ENOENT;
+  return -1;
+}
+
+int
 validate_container_id (const char *id, pith_error *err)
 {
   size_t len = id ? strlen (id) : 0;
@@ -109,7 +118,7 @@ state_dir_open (int rootfd, const char *id, bool exclusive, pith_error *err)
   if (fd < 0)
     {
       if (errno == ENOENT || errno == ENOTDIR)
-        return pith_fail (err, 0, "container \"%s\" does not exist", id);
+        return container_not_found (err, id);
       return pith_fail (err, errno, "open state directory for \"%s\"", id);
     }
   if (lock_dir (fd, exclusive, id, err) < 0)
@@ -117,7 +126,7 @@ state_dir_open (int rootfd, const char *id, bool exclusive, pith_error *err)
   /* A directory without a state file is one whose create failed or was
    * interrupted, or one that `delete` removed while we waited for the lock. */
   if (faccessat (fd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-    return pith_fail (err, 0, "container \"%s\" does not exist", id);
+    return container_not_found (err, id);
   return steal_fd (&fd);
 }
 

@@ -31,6 +31,8 @@ enum container_status
 const char *container_status_name (enum container_status s);
 const char *state_root_path (pith_context *ctx);
 int validate_container_id (const char *id, pith_error *err);
+/* `container "ID" does not exist`, with errno ENOENT.  Returns -1. */
+int container_not_found (pith_error *err, const char *id);
 
 /* Opens the state root, creating it (0700) when CREATE. */
 int state_root_open (pith_context *ctx, bool create, pith_error *err);

@@ -208,3 +208,13 @@ recv_fd (int sock, pith_error *err)
     return pith_fail (err, EPROTO, "no file descriptor received");
   return fd;
 }
+
+int
+send_fd_with_data (int sock, int fd, const char *data, size_t len, pith_error *err)
+{
+  struct iovec iov = { (void *) data, len };
+
+  if (send_with_fd (sock, &iov, 1, fd) < 0)
+    return pith_fail (err, errno, "send file descriptor");
+  return 0;
+}

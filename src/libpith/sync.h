@@ -42,6 +42,8 @@ void sync_send_error (int sock, const pith_error *err);
 
 /* Sends FD over a stream socket (console socket). */
 int send_fd (int sock, int fd, pith_error *err);
+/* Sends FD with DATA as the payload, all in one sendmsg (stream socket). */
+int send_fd_with_data (int sock, int fd, const char *data, size_t len, pith_error *err);
 /* Receives one fd, or -1 with ERR filled. */
 int recv_fd (int sock, pith_error *err);
 

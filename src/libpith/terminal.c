@@ -20,10 +20,12 @@
 #define TIOCGPTPEER _IO ('T', 0x41)
 #endif
 
-int
-terminal_setup (const oci_box *size, pith_error *err)
+/* A new pty of the devpts at /dev/ptmx (the container's, once inside),
+ * sized SIZE.  Returns the master, *SLAVE its peer. */
+static int
+open_pty (const oci_box *size, int *slave, pith_error *err)
 {
-  cleanup_close int master = -1, slave = -1, console = -1, root = -1;
+  cleanup_close int master = -1;
   int unlock = 0;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -32,16 +34,43 @@ terminal_setup (const oci_box *size, pith_error *err)
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
     return pith_fail (err, errno, "unlock pty");
   /* The peer from the master itself: no path lookup a container could race. */
-  slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0)
+  *slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0)
     return pith_fail (err, errno, "open pty peer");
   if (size)
     {
       struct winsize ws = { .ws_row = size->height, .ws_col = size->width };
-      if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
-        return pith_fail (err, errno, "set terminal size");
+      if (ioctl (*slave, TIOCSWINSZ, &ws) < 0)
+        {
+          close (*slave);
+          return pith_fail (err, errno, "set terminal size");
+        }
     }
+  return steal_fd (&master);
+}
 
+/* SLAVE becomes our controlling terminal and stdio, in a session of our own. */
+static int
+take_terminal (int slave, pith_error *err)
+{
+  if (setsid () < 0)
+    return pith_fail (err, errno, "setsid");
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return pith_fail (err, errno, "set controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (slave, fd) < 0)
+      return pith_fail (err, errno, "dup2 terminal");
+  return 0;
+}
+
+int
+terminal_setup (const oci_box *size, pith_error *err)
+{
+  cleanup_close int master = -1, slave = -1, console = -1, root = -1;
+
+  master = open_pty (size, &slave, err);
+  if (master < 0)
+    return -1;
   root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     return pith_fail (err, errno, "open /");
@@ -50,14 +79,24 @@ terminal_setup (const oci_box *size, pith_error *err)
     return -1;
   if (bind_fd (slave, console, false, 0, err) < 0)
     return pith_wrap (err, "bind the terminal on /dev/console");
+  if (take_terminal (slave, err) < 0)
+    return -1;
+  return steal_fd (&master);
+}
 
-  if (setsid () < 0)
-    return pith_fail (err, errno, "setsid");
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return pith_fail (err, errno, "set controlling terminal");
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2 (slave, fd) < 0)
-      return pith_fail (err, errno, "dup2 terminal");
+int
+terminal_new_pty (const oci_box *size, uid_t owner, pith_error *err)
+{
+  cleanup_close int master = -1, slave = -1;
+
+  master = open_pty (size, &slave, err);
+  if (master < 0)
+    return -1;
+  /* Programs such as login shells check that their terminal is theirs. */
+  if (fchown (slave, owner, (gid_t) -1) < 0)
+    return pith_fail (err, errno, "chown the terminal to uid %u", (unsigned) owner);
+  if (take_terminal (slave, err) < 0)
+    return -1;
   return steal_fd (&master);
 }
 
@@ -77,4 +116,39 @@ terminal_send_to_socket (const char *path, int master, pith_error *err)
   if (send_fd (sock, master, err) < 0)
     return pith_wrap (err, "console socket `%s`", path);
   return 0;
+}
+
+void
+terminal_host_begin (struct terminal_host *t)
+{
+  struct termios raw;
+
+  t->fd = -1;
+  t->raw = false;
+  for (int fd = 0; fd < 3 && t->fd < 0; fd++)
+    if (isatty (fd))
+      t->fd = fd;
+  if (t->fd < 0 || tcgetattr (t->fd, &t->saved) < 0)
+    return;
+  raw = t->saved;
+  cfmakeraw (&raw);
+  if (tcsetattr (t->fd, TCSADRAIN, &raw) == 0)
+    t->raw = true;
+}
+
+void
+terminal_host_end (struct terminal_host *t)
+{
+  if (t->raw)
+    tcsetattr (t->fd, TCSADRAIN, &t->saved);
+  t->raw = false;
+}
+
+void
+terminal_host_copy_size (const struct terminal_host *t, int master)
+{
+  struct winsize ws;
+
+  if (t->fd >= 0 && master >= 0 && ioctl (t->fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+    ioctl (master, TIOCSWINSZ, &ws);
 }

@@ -9,10 +9,14 @@
 #include "bundle.h"
 #include "devices.h"
 #include "hooks.h"
+#include "intelrdt.h"
+#include "mempolicy.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "netdevice.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp-filter.h"
 #include "sysctl.h"
 #include "utils.h"
 
@@ -49,23 +53,21 @@ config_validate (const oci_config *config, pith_error *err)
     return -1;
   if (config->hooks && hooks_validate (config->hooks, err) < 0)
     return -1;
-  if (linux->seccomp)
-    return pith_fail (err, ENOTSUP, "config.json: /linux/seccomp: seccomp is not supported yet");
-  if (linux->intel_rdt)
-    return pith_fail (err, ENOTSUP, "config.json: /linux/intelRdt: not supported yet");
-  if (linux->net_devices && linux->net_devices->len)
-    return pith_fail (err, ENOTSUP, "config.json: /linux/netDevices: not supported yet");
-  if (linux->memory_policy)
-    return pith_fail (err, ENOTSUP, "config.json: /linux/memoryPolicy: not supported yet");
+  if (linux->seccomp && seccomp_validate (linux->seccomp, "config.json: /linux/seccomp", err) < 0)
+    return -1;
+  if (linux->intel_rdt && intelrdt_validate (linux->intel_rdt, err) < 0)
+    return -1;
+  if (netdevice_validate (linux, err) < 0)
+    return -1;
+  if (linux->memory_policy && mempolicy_validate (linux->memory_policy, "config.json: /linux/memoryPolicy", err) < 0)
+    return -1;
   if (linux->personality && strcmp (linux->personality->domain, "LINUX") != 0
       && strcmp (linux->personality->domain, "LINUX32") != 0)
     return pith_fail (err, 0, "config.json: /linux/personality/domain: \"%s\" is not LINUX or LINUX32",
                       linux->personality->domain);
+  /* runtime-spec defines no personality flags yet. */
   if (linux->personality && linux->personality->flags_len)
-    return pith_fail (err, ENOTSUP, "config.json: /linux/personality/flags: not supported yet");
-  if (config->process->apparmor_profile && config->process->apparmor_profile[0])
-    return pith_fail (err, ENOTSUP, "config.json: /process/apparmorProfile: not supported yet");
-  if (config->process->selinux_label && config->process->selinux_label[0])
-    return pith_fail (err, ENOTSUP, "config.json: /process/selinuxLabel: not supported yet");
+    return pith_fail (err, 0, "config.json: /linux/personality/flags/0: unknown personality flag \"%s\"",
+                      linux->personality->flags[0]);
   return 0;
 }

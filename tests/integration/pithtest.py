@@ -660,7 +660,9 @@ class Runtime:
             except FileNotFoundError:
                 continue
             for e in entries:
-                if os.path.isdir(os.path.join(root, e)):
+                # container ids never start with "."; such entries are the
+                # runtime's own (e.g. pith's .seccomp-cache), not a container
+                if not e.startswith(".") and os.path.isdir(os.path.join(root, e)):
                     found.append(os.path.join(root, e))
         for root, cid in self.ids:
             p = os.path.join(DEFAULT_STATE_ROOT, cid)
