@@ -19,6 +19,10 @@ rm -rf build-ci && mkdir build-ci && cd build-ci
 ../configure --quiet --enable-werror
 make -j"$jobs" --quiet
 make -j"$jobs" check || { cat tests/unit/*.log 2>/dev/null | tail -n 50; exit 1; }
+step "engines: Podman and containerd driving pith"
+make --quiet check-engines
+step "runtime-spec conformance suite"
+make --quiet check-conformance
 step "cgroups on v2, v1 and under systemd: the cgroup tests in VMs (Debian's kernel under qemu)"
 make --quiet check-cgroupv2
 cd "$top"
