@@ -6,20 +6,20 @@
 
 check_PROGRAMS += tests/unit/test-libpith
 TESTS += tests/unit/test-libpith
-tests_unit_test_libpith_SOURCES = tests/unit/test-libpith.c
+tests_unit_test_libpith_SOURCES = tests/unit/test-libpith.c tests/unit/tap.h
 tests_unit_test_libpith_LDADD = src/libpith/libpith-core.la
 $(tests_unit_test_libpith_OBJECTS): libocispec/oci-types.h
 
 check_PROGRAMS += tests/unit/test-security
 TESTS += tests/unit/test-security
-tests_unit_test_security_SOURCES = tests/unit/test-security.c
+tests_unit_test_security_SOURCES = tests/unit/test-security.c tests/unit/tap.h
 tests_unit_test_security_LDADD = src/libpith/libpith-core.la
 $(tests_unit_test_security_OBJECTS): libocispec/oci-types.h
 
 # Cgroup conversions, checks and the device eBPF program (no cgroup needed).
 check_PROGRAMS += tests/unit/test-cgroup
 TESTS += tests/unit/test-cgroup
-tests_unit_test_cgroup_SOURCES = tests/unit/test-cgroup.c
+tests_unit_test_cgroup_SOURCES = tests/unit/test-cgroup.c tests/unit/tap.h
 tests_unit_test_cgroup_LDADD = src/libpith/libpith-core.la
 $(tests_unit_test_cgroup_OBJECTS): libocispec/oci-types.h
 

@@ -15,27 +15,8 @@
 #include "cgroup.h"
 #include "utils.h"
 
-static int n_run, n_failed;
+#include "tap.h"
 
-static void __attribute__ ((format (printf, 2, 3))) check (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  n_run++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_run);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-  if (!ok)
-    n_failed++;
-}
-
-static bool
-contains (const char *haystack, const char *needle)
-{
-  return haystack && strstr (haystack, needle) != NULL;
-}
 
 static void
 test_weights (void)
@@ -398,6 +379,5 @@ main (void)
   test_systemd_paths ();
   test_checks ();
   test_device_program ();
-  printf ("1..%d\n", n_run);
-  return n_failed ? 1 : 0;
+  return tap_finish ();
 }

@@ -23,27 +23,8 @@
 #include "sync.h"
 #include "utils.h"
 
-static int n_run, n_failed;
+#include "tap.h"
 
-static void __attribute__ ((format (printf, 2, 3))) check (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  n_run++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_run);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-  if (!ok)
-    n_failed++;
-}
-
-static bool
-contains (const char *haystack, const char *needle)
-{
-  return haystack && strstr (haystack, needle) != NULL;
-}
 
 static char *
 make_tmpdir (void)
@@ -469,6 +450,5 @@ main (void)
   test_executable_lookup ();
   test_sync ();
   test_state_store ();
-  printf ("1..%d\n# %d passed, %d failed\n", n_run, n_run - n_failed, n_failed);
-  return n_failed ? 1 : 0;
+  return tap_finish ();
 }
