@@ -98,8 +98,9 @@ def test_program_runs_only_after_start(rt):
     time.sleep(0.5)
     assert not b.r("side-effect").exists()
     rt.start(b.cid)
-    wait_for(lambda: b.r("side-effect").exists(), what="side effect after start")
-    assert b.r("side-effect").read_text() == "ran\n"
+    # The shell creates the file before it writes: wait for the whole line.
+    wait_for(lambda: b.r("side-effect").exists() and b.r("side-effect").read_text() == "ran\n",
+             what="side effect after start")
 
 
 def test_stopped_after_program_exits(rt):
