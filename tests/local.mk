@@ -44,6 +44,7 @@ integration_files = \
 	tests/integration/test_exec.py \
 	tests/integration/test_exec_notify_socket.py \
 	tests/integration/test_exec_signals.py \
+	tests/integration/test_hardening.py \
 	tests/integration/test_hooks.py \
 	tests/integration/test_lifecycle.py \
 	tests/integration/test_mounts.py \

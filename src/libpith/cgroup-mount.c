@@ -14,31 +14,47 @@
 #include "paths.h"
 #include "utils.h"
 
-static int
-mount_one_hierarchy (const struct cgroup_hierarchy *h, int parent_fd, const char *name, unsigned long flags,
-                     bool cgroupns, pith_error *err)
+/* The entry's nosuid, nodev, noexec and ro, for a bind mount, which does
+ * not take them from mount(2) flags. */
+static unsigned
+bind_attrs (unsigned long flags)
 {
-  cleanup_close int target = -1, src = -1;
-  struct fd_path p;
+  return ((flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) | ((flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0)
+         | ((flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) | ((flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+/* Shows hierarchy H on TARGET (an O_PATH fd of a directory). */
+static int
+mount_hierarchy_onto (const struct cgroup_hierarchy *h, int target, unsigned long flags, bool cgroupns,
+                      pith_error *err)
+{
+  cleanup_close int src = -1, mnt = -1;
+
+  if (cgroupns)
+    {
+      /* In its own cgroup namespace the container sees its cgroup as the root. */
+      mnt = mount_fs_onto (target, h->unified ? "cgroup2" : "cgroup", h->unified ? "cgroup2" : "cgroup", flags,
+                           h->unified ? NULL : h->controllers, err);
+      return mnt < 0 ? -1 : 0;
+    }
+  src = open (h->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0)
+    return pith_fail (err, errno, "open `%s`", h->dir);
+  return bind_fd (src, target, false, bind_attrs (flags), err);
+}
+
+static int
+mount_hierarchy_below (const struct cgroup_hierarchy *h, int parent_fd, const char *name, unsigned long flags,
+                       bool cgroupns, pith_error *err)
+{
+  cleanup_close int target = -1;
 
   if (mkdirat (parent_fd, name, 0755) < 0 && errno != EEXIST)
     return pith_fail (err, errno, "mkdir `%s`", name);
   target = openat (parent_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (target < 0)
     return pith_fail (err, errno, "open `%s`", name);
-  if (cgroupns)
-    {
-      /* In its own cgroup namespace the container sees its cgroup as the root. */
-      if (mount (h->unified ? "cgroup2" : "cgroup", fd_path (&p, target), h->unified ? "cgroup2" : "cgroup",
-                 flags, h->unified ? NULL : h->controllers)
-          < 0)
-        return pith_fail (err, errno, "mount cgroup `%s`", name);
-      return 0;
-    }
-  src = open (h->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (src < 0)
-    return pith_fail (err, errno, "open `%s`", h->dir);
-  return bind_fd (src, target, false, (flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0, err);
+  return mount_hierarchy_onto (h, target, flags, cgroupns, err);
 }
 
 int
@@ -46,33 +62,20 @@ cgroup_mount (const struct cgroup_plan *plan, int rootfd, const char *destinatio
               bool cgroupns, pith_error *err)
 {
   cleanup_close int target = -1, tmpfs = -1;
-  struct fd_path p;
   unsigned long fs_flags = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY | MS_RELATIME);
 
   target = path_create_in_root (rootfd, destination, PATH_DIR, err);
   if (target < 0)
     return -1;
   if (plan->v2)
-    {
-      cleanup_free char *name = NULL;
-      struct cgroup_hierarchy *h = &plan->h[0];
-      char *base = strrchr (destination, '/');
-      cleanup_close int parent = -1;
+    return mount_hierarchy_onto (&plan->h[0], target, fs_flags, cgroupns, err);
 
-      /* mount_one_hierarchy works below a parent: use the destination's. */
-      if (base == NULL || base[1] == '\0')
-        return pith_fail (err, EINVAL, "cgroup mount destination `%s`", destination);
-      name = xstrdup (base + 1);
-      parent = openat (target, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (parent < 0)
-        return pith_fail (err, errno, "open parent of `%s`", destination);
-      return mount_one_hierarchy (h, parent, name, fs_flags, cgroupns, err);
-    }
-
-  /* v1 and hybrid: a tmpfs holding one directory per hierarchy, like the host. */
-  if (mount ("tmpfs", fd_path (&p, target), "tmpfs", fs_flags & ~MS_RDONLY, "mode=755") < 0)
-    return pith_fail (err, errno, "mount tmpfs for cgroups");
-  tmpfs = path_open_in_root (rootfd, destination, O_PATH | O_DIRECTORY, err);
+  /* v1 and hybrid: a tmpfs holding one directory per hierarchy, like the
+   * host.  Without a cgroup (--cgroup-manager disabled) the plan has no
+   * hierarchy, and the tmpfs stays empty: there is nothing of the
+   * container's own to show.  The new mount's own fd is where the
+   * hierarchies go: nothing is looked up again by path. */
+  tmpfs = mount_fs_onto (target, "tmpfs", "tmpfs", fs_flags & ~MS_RDONLY, "mode=755", err);
   if (tmpfs < 0)
     return -1;
   for (size_t i = 0; i < plan->n; i++)
@@ -81,7 +84,7 @@ cgroup_mount (const struct cgroup_plan *plan, int rootfd, const char *destinatio
       const char *name = strrchr (h->mountpoint, '/');
 
       name = name ? name + 1 : h->mountpoint;
-      if (mount_one_hierarchy (h, tmpfs, name, fs_flags, cgroupns, err) < 0)
+      if (mount_hierarchy_below (h, tmpfs, name, fs_flags, cgroupns, err) < 0)
         return -1;
       /* Co-mounted controllers ("cpu,cpuacct") are reachable by each name. */
       if (strchr (name, ','))

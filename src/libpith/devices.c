@@ -132,15 +132,19 @@ static int
 make_links (int rootfd, pith_error *err)
 {
   cleanup_close int dev = path_create_in_root (rootfd, "/dev", PATH_DIR, err);
-  struct stat st;
+  cleanup_close int ptmx = -1;
+  pith_error ignored = { 0 };
 
   if (dev < 0)
     return -1;
   for (size_t i = 0; i < ARRAY_SIZE (default_links); i++)
     if (symlinkat (default_links[i].target, dev, default_links[i].name) < 0 && errno != EEXIST)
       return pith_fail (err, errno, "symlink /dev/%s", default_links[i].name);
-  /* With a devpts of its own, /dev/ptmx must be that instance's multiplexer. */
-  if (fstatat (dev, "pts/ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0)
+  /* With a devpts of its own, /dev/ptmx must be that instance's
+   * multiplexer.  Looked up in the rootfs: /dev/pts may be a symlink. */
+  ptmx = path_open_in_root (rootfd, "/dev/pts/ptmx", O_PATH | O_NOFOLLOW, &ignored);
+  pith_error_release (&ignored);
+  if (ptmx >= 0)
     {
       if (unlinkat (dev, "ptmx", 0) < 0 && errno != ENOENT)
         return pith_fail (err, errno, "replace /dev/ptmx");

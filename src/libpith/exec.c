@@ -36,6 +36,7 @@
 #include "container.h"
 #include "launch.h"
 #include "namespaces.h"
+#include "paths.h"
 #include "process.h"
 #include "scheduler.h"
 #include "seccomp-notify.h"
@@ -312,6 +313,7 @@ join_container (struct exec_plan *x, pith_error *err)
   const oci_exec_cpu_affinity *aff = x->process->exec_cpu_affinity;
   unsigned long flags = x->ns_flags & ~(unsigned long) (CLONE_NEWPID | CLONE_NEWTIME);
   cleanup_free char *keyring = NULL;
+  const int keep[] = { x->sync_child, x->pidfd };
   char buf[16];
 
   /* runtime-spec: `initial` before the container's cgroup, `final` in it. */
@@ -324,9 +326,14 @@ join_container (struct exec_plan *x, pith_error *err)
   if (x->process->oom_score_adj_present)
     {
       snprintf (buf, sizeof buf, "%d", x->process->oom_score_adj);
-      if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, strlen (buf), err) < 0)
+      if (procfs_write ("self/oom_score_adj", buf, err) < 0)
         return pith_wrap (err, "oomScoreAdj");
     }
+  /* Whatever the caller left open (a host directory, say) must not come
+   * in: even close-on-exec, an fd is reachable as /proc/self/fd/N by a cwd
+   * or an executable path until execve (CVE-2024-21626). */
+  if (close_fds_from (3 + x->preserved_fds, keep, ARRAY_SIZE (keep)) < 0)
+    return pith_fail (err, errno, "close inherited file descriptors");
   /* One call: the kernel joins the user namespace first and checks the
    * others with the credentials it gives. */
   if (flags && setns (x->pidfd, (int) flags) < 0)
@@ -376,13 +383,22 @@ static void __attribute__ ((noreturn)) exec_child (struct exec_plan *x)
 {
   pith_error err = { 0 };
 
+  /* First, before anything else happens in this process: we are in the
+   * container's pid namespace already.  A process that is not dumpable
+   * cannot be ptraced, and its /proc entries (exe, fd, mem, cwd, root)
+   * cannot be opened, without CAP_SYS_PTRACE: the container cannot get
+   * hold of the pith binary through /proc/<pid>/exe to overwrite it once
+   * we are gone (CVE-2019-5736), nor our host fds.  This costs nothing,
+   * where a sealed copy of pith to re-execute would cost a copy of the
+   * binary on every exec.  execve resets it for the program, whose image
+   * is then the container's: process_find_executable refuses a program
+   * that would be pith itself again (/proc/self/exe named, linked to, or
+   * as a script's interpreter). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   signals_reset ();
   close (x->sync_parent);
   /* process_exec sends a seccomp notify fd this way; pith passes it on. */
   x->security.notify_relay = x->sync_child;
-  /* While pith's own code runs in the container, nothing there may ptrace
-   * it or open its /proc entries; execve resets this for the program. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   become_process (x, &err);
   sync_send_error (x->sync_child, &err);
   _exit (255);

@@ -142,6 +142,21 @@ run_runtime_hooks (struct init_state *s, pith_error *err)
   return 0;
 }
 
+/* From the pivot on, paths are the container's: nothing that leads back to
+ * the host may stay open, close-on-exec or not, since /proc/self/fd/N as a
+ * cwd, an executable or a symlink in the image would reach it
+ * (CVE-2024-21626).  What is left: stdio, the preserved fds, and the two
+ * sockets to pith. */
+static int
+close_own_fds (struct launch *l, pith_error *err)
+{
+  const int keep[] = { l->sync_child, l->start_listen };
+
+  if (close_fds_from (3 + l->preserved_fds, keep, ARRAY_SIZE (keep)) < 0)
+    return pith_fail (err, errno, "close file descriptors");
+  return 0;
+}
+
 /* Everything up to waiting for `start`. */
 static int
 setup_container (struct init_state *s, pith_error *err)
@@ -185,7 +200,7 @@ setup_container (struct init_state *s, pith_error *err)
           < 0)
         return -1;
     }
-  if (c->linux && sysctl_apply (s->rootfd, c->linux->sysctl, err) < 0)
+  if (c->linux && sysctl_apply (c->linux->sysctl, err) < 0)
     return -1;
   if (c->linux && rootfs_mask_paths (s->rootfd, c->linux->masked_paths, c->linux->masked_paths_len, err) < 0)
     return -1;
@@ -195,6 +210,8 @@ setup_container (struct init_state *s, pith_error *err)
     return -1;
   close (s->rootfd);
   s->rootfd = -1;
+  if (close_own_fds (l, err) < 0)
+    return -1;
   if (p->terminal_present && p->terminal)
     {
       cleanup_close int master = terminal_setup (p->console_size, err);
@@ -274,13 +291,18 @@ init_main (struct launch *l)
   struct sync_msg m;
   int conn;
 
+  /* While pith's own code runs here, nothing in the container may ptrace
+   * it or open its /proc entries (exe, fd, cwd, root): see exec_child in
+   * exec.c, CVE-2019-5736.  execve resets it for the program. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   signals_reset ();
   close (l->sync_parent);
   /* The parent's lock on the state directory must not outlive the parent. */
   close (l->state_dirfd);
-  /* While pith's own code runs here, nothing in the container may ptrace
-   * it or open its /proc entries; exec resets this for the program. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* What pith inherited is not for the hooks this process runs either.
+   * Close-on-exec is enough for them; after the pivot, close_own_fds
+   * closes all of it. */
+  cloexec_fds_from (3 + l->preserved_fds);
   if (setup_container (&s, &err) < 0)
     fail_before_start (&s, &err);
   if (sync_send (l->sync_child, SYNC_READY, 0, NULL, -1, &err) < 0)

@@ -440,13 +440,142 @@ copy_tree (int from, int to, pith_error *err)
   return 0;
 }
 
+/* The message the file system left in the fs context, if any ("e tmpfs:
+ * Bad value for 'size'"), for an error that says more than EINVAL. */
+static int
+fs_context_fail (int fs, pith_error *err, const char *what, const char *type)
+{
+  int saved = errno;
+  char msg[256];
+  ssize_t n = read (fs, msg, sizeof msg - 1);
+
+  if (n > 2 && msg[1] == ' ')
+    {
+      msg[n] = '\0';
+      msg[strcspn (msg, "\n")] = '\0';
+      return pith_fail (err, saved, "%s %s: %s", what, type, msg + 2);
+    }
+  return pith_fail (err, saved, "%s %s", what, type);
+}
+
+/* Passes the comma-separated DATA to the fs context FS, one option at a
+ * time, as mount(2) would have: "key=value" or a bare "flag".  A comma
+ * inside double quotes (an SELinux context="s0:c1,c2") does not split. */
+static int
+fs_context_options (int fs, const char *data, const char *type, pith_error *err)
+{
+  cleanup_free char *copy = xstrdup (data ? data : "");
+  char *opt = copy;
+
+  while (*opt)
+    {
+      char *end = opt, *eq;
+      bool quoted = false;
+
+      for (; *end && (quoted || *end != ','); end++)
+        if (*end == '"')
+          quoted = !quoted;
+      if (*end)
+        *end++ = '\0';
+      eq = strchr (opt, '=');
+      if (eq)
+        {
+          char *value = eq + 1;
+          size_t l = strlen (value);
+
+          *eq = '\0';
+          if (l >= 2 && value[0] == '"' && value[l - 1] == '"')
+            {
+              value[l - 1] = '\0';
+              value++;
+            }
+          if (fsconfig (fs, FSCONFIG_SET_STRING, opt, value, 0) < 0)
+            return fs_context_fail (fs, err, "mount", type);
+        }
+      else if (*opt && fsconfig (fs, FSCONFIG_SET_FLAG, opt, NULL, 0) < 0)
+        return fs_context_fail (fs, err, "mount", type);
+      opt = end;
+    }
+  return 0;
+}
+
+int
+mount_new_fs (const char *type, const char *source, unsigned long flags, const char *data, pith_error *err)
+{
+  /* Flags of the superblock; the others are the mount's (fsmount below). */
+  static const struct
+  {
+    unsigned long ms;
+    const char *name;
+  } sb_flags[] = {
+    { MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" },
+    { MS_LAZYTIME, "lazytime" }, { MS_MANDLOCK, "mand" },
+  };
+  cleanup_close int fs = fsopen (type, FSOPEN_CLOEXEC);
+  struct mount_attr attr = { 0 };
+  int mnt;
+
+  if (fs < 0)
+    return pith_fail (err, errno, "mount %s", type);
+  if (source && fsconfig (fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+    return fs_context_fail (fs, err, "mount", type);
+  if (fs_context_options (fs, data, type, err) < 0)
+    return -1;
+  for (size_t i = 0; i < ARRAY_SIZE (sb_flags); i++)
+    if ((flags & sb_flags[i].ms) && fsconfig (fs, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+      return fs_context_fail (fs, err, "mount", type);
+  if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fs_context_fail (fs, err, "mount", type);
+  flags_to_attr (flags, 0, &attr);
+  mnt = fsmount (fs, FSMOUNT_CLOEXEC, attr.attr_set);
+  if (mnt < 0)
+    return fs_context_fail (fs, err, "mount", type);
+  return mnt;
+}
+
+int
+mount_fs_onto (int target, const char *type, const char *source, unsigned long flags, const char *data,
+               pith_error *err)
+{
+  /* Made detached and moved onto the fd of the destination: we hold the
+   * new mount itself, where looking the destination up again after
+   * mount(2) could find something else by then. */
+  int mnt = mount_new_fs (type, source, flags, data, err);
+
+  if (mnt < 0)
+    return -1;
+  if (move_mount (mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    {
+      close (mnt);
+      return pith_fail (err, errno, "mount %s", type);
+    }
+  return mnt;
+}
+
+/* Returns the mount that now holds the entry's file system: the new one, or
+ * TARGET itself for a remount. */
+static int
+attach_filesystem (const struct mount_env *env, const oci_mount *m, const struct mount_opts *o, int target,
+                   pith_error *err)
+{
+  cleanup_free char *data = NULL;
+  struct fd_path p;
+  const char *source = m->source && m->source[0] ? m->source : m->type;
+
+  data = selinux_mount_data (o->data, selinux_type_takes_context (m->type) ? env->mount_label : NULL);
+  if (o->flags & MS_REMOUNT)
+    {
+      if (mount (source, fd_path (&p, target), m->type, o->flags & ~(MS_BIND | MS_REC), data) < 0)
+        return pith_fail (err, errno, "remount %s", m->type);
+      return fcntl (target, F_DUPFD_CLOEXEC, 3);
+    }
+  return mount_fs_onto (target, m->type, source, o->flags, data, err);
+}
+
 static int
 mount_filesystem (const struct mount_env *env, const oci_mount *m, const struct mount_opts *o, pith_error *err)
 {
   cleanup_close int target = -1, mounted = -1, original = -1;
-  cleanup_free char *data = NULL;
-  struct fd_path p;
-  const char *source = m->source && m->source[0] ? m->source : m->type;
 
   target = path_create_in_root (env->rootfd, m->destination, PATH_DIR, err);
   if (target < 0)
@@ -458,10 +587,7 @@ mount_filesystem (const struct mount_env *env, const oci_mount *m, const struct 
       if (original < 0)
         return pith_fail (err, errno, "tmpcopyup: open `%s`", m->destination);
     }
-  data = selinux_mount_data (o->data, selinux_type_takes_context (m->type) ? env->mount_label : NULL);
-  if (mount (source, fd_path (&p, target), m->type, o->flags & ~(MS_BIND | MS_REC), data) < 0)
-    return pith_fail (err, errno, "mount %s", m->type);
-  mounted = path_open_in_root (env->rootfd, m->destination, O_PATH, err);
+  mounted = attach_filesystem (env, m, o, target, err);
   if (mounted < 0)
     return -1;
   if (o->tmpcopyup)

@@ -59,6 +59,13 @@ int mount_entry (const struct mount_env *env, const oci_mount *m, size_t index, 
  * mapping); only bind mounts can be. */
 int mounts_validate (const oci_config *config, pith_error *err);
 
+/* A new, detached mount of a TYPE file system (fsopen, fsconfig, fsmount)
+ * with mount(2)'s FLAGS and DATA; move_mount puts it on a target's fd. */
+int mount_new_fs (const char *type, const char *source, unsigned long flags, const char *data, pith_error *err);
+/* mount_new_fs moved onto TARGET (an O_PATH fd); returns the new mount's fd. */
+int mount_fs_onto (int target, const char *type, const char *source, unsigned long flags, const char *data,
+                   pith_error *err);
+
 /* Binds the file or directory FROM_FD (any fd, O_PATH is fine) onto TO_FD. */
 int bind_fd (int from_fd, int to_fd, bool recursive, unsigned attr_set, pith_error *err);
 

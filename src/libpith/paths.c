@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -37,6 +40,14 @@ path_open_in_root (int rootfd, const char *path, int flags, pith_error *err)
   if (fd < 0)
     return pith_fail (err, errno, "open `%s` in the container rootfs", path);
   return fd;
+}
+
+int
+path_open_no_magiclinks (int dirfd, const char *path, int flags)
+{
+  struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
+
+  return TEMP_FAILURE_RETRY ((int) syscall (SYS_openat2, dirfd, path, &how, sizeof how));
 }
 
 static int create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pith_error *err);
@@ -147,6 +158,78 @@ create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pi
       parent = next;
     }
   return steal_fd (&parent);
+}
+
+/* The inode of the root directory of every procfs instance. */
+#define PROC_ROOT_INO 1
+
+static int
+private_procfs (void)
+{
+  cleanup_close int fs = fsopen ("proc", FSOPEN_CLOEXEC);
+
+  if (fs < 0 || fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  /* Detached: it is in no mount namespace, so no one can mount over it. */
+  return fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
+
+int
+procfs_open (pith_error *err)
+{
+  cleanup_close int fd = private_procfs ();
+  struct statfs sfs;
+  struct stat st;
+
+  if (fd >= 0)
+    return steal_fd (&fd);
+  fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return pith_fail (err, errno, "open /proc");
+  /* A subdirectory bound on /proc, or another file system, would pass
+   * lookups that are ours to check. */
+  if (fstatfs (fd, &sfs) < 0 || fstat (fd, &st) < 0)
+    return pith_fail (err, errno, "stat /proc");
+  if (sfs.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO)
+    return pith_fail (err, EXDEV, "/proc is not the root of a procfs");
+  return steal_fd (&fd);
+}
+
+int
+procfs_open_at (int procfd, const char *path, int flags, pith_error *err)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC | O_NOCTTY,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+  };
+  cleanup_close int fd = TEMP_FAILURE_RETRY ((int) syscall (SYS_openat2, procfd, path, &how, sizeof how));
+  struct statfs sfs;
+
+  if (fd < 0 && errno == EXDEV)
+    return pith_fail (err, EXDEV, "/proc/%s: something is mounted over it or on the way there", path);
+  if (fd < 0)
+    return pith_fail (err, errno, "open /proc/%s", path);
+  if (fstatfs (fd, &sfs) < 0)
+    return pith_fail (err, errno, "statfs /proc/%s", path);
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return pith_fail (err, EXDEV, "/proc/%s is not on procfs", path);
+  return steal_fd (&fd);
+}
+
+int
+procfs_write (const char *path, const char *data, pith_error *err)
+{
+  cleanup_close int proc = procfs_open (err);
+  cleanup_close int fd = -1;
+
+  if (proc < 0)
+    return -1;
+  fd = procfs_open_at (proc, path, O_WRONLY, err);
+  if (fd < 0)
+    return -1;
+  if (write_all (fd, data, strlen (data)) < 0)
+    return pith_fail (err, errno, "write /proc/%s", path);
+  return 0;
 }
 
 const char *

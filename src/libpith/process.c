@@ -10,7 +10,6 @@
 #include <linux/capability.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,10 +22,6 @@
 #include "scheduler.h"
 #include "security.h"
 #include "utils.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -133,15 +128,77 @@ exec_error (pith_error *err, int errno_value, const char *name, const char *what
   return -1;
 }
 
+/* The interpreter a "#!" script at FD names, or NULL. */
+static char *
+script_interpreter (int fd)
+{
+  char buf[256];
+  ssize_t n = TEMP_FAILURE_RETRY (pread (fd, buf, sizeof buf - 1, 0));
+  char *p;
+
+  if (n < 2 || buf[0] != '#' || buf[1] != '!')
+    return NULL;
+  buf[n] = '\0';
+  p = buf + 2 + strspn (buf + 2, " \t");
+  n = (ssize_t) strcspn (p, " \t\n");
+  return n > 0 ? xstrndup (p, n) : NULL;
+}
+
+/* stat(2) of the program, refusing the magic links of /proc, for the
+ * program and for the interpreter of a script, which the kernel follows
+ * (DEPTH: how many scripts deep, the kernel allows 4).  A program reached
+ * through /proc/self/exe is pith's own binary, through /proc/<pid>/root or
+ * /proc/self/fd/N possibly a host file; either, run in the container, is
+ * one the container could then open and rewrite through /proc/<pid>/exe
+ * (CVE-2019-5736, CVE-2024-21626).  Fails with ELOOP for those. */
+static int
+check_program (const char *path, struct stat *st, int depth)
+{
+  cleanup_close int fd = path_open_no_magiclinks (AT_FDCWD, path, O_PATH);
+  cleanup_close int file = -1;
+  cleanup_free char *interpreter = NULL;
+  struct stat ist;
+
+  if (fd < 0 || fstat (fd, st) < 0)
+    return -1;
+  if (!S_ISREG (st->st_mode) || depth >= 4)
+    return 0;
+  /* Unreadable, or replaced meanwhile: the kernel's business then. */
+  file = path_open_no_magiclinks (AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+  if (file < 0)
+    return 0;
+  interpreter = script_interpreter (file);
+  if (interpreter && check_program (interpreter, &ist, depth + 1) < 0 && errno == ELOOP)
+    return -1;
+  return 0;
+}
+
+static int
+stat_program (const char *path, struct stat *st)
+{
+  return check_program (path, st, 0);
+}
+
+static int
+magic_link_error (pith_error *err, const char *name)
+{
+  return pith_fail (err, ELOOP,
+                    "exec: \"%s\": it, or its #! interpreter, is a /proc magic link (or a symlink loop), which "
+                    "pith does not follow to a program",
+                    name);
+}
+
 static int
 process_check_path (const char *path, pith_error *err)
 {
   struct stat st;
 
-  if (stat (path, &st) < 0)
+  if (stat_program (path, &st) < 0)
     {
       if (errno == ENOENT || errno == ENOTDIR)
         return exec_error (err, ENOENT, path, "no such file or directory");
+      if (errno == ELOOP)
+        return magic_link_error (err, path);
       return pith_fail (err, errno, "exec: \"%s\": stat", path);
     }
   if (S_ISDIR (st.st_mode) || access (path, X_OK) < 0)
@@ -156,7 +213,7 @@ process_find_executable (const oci_process *p, char **out, pith_error *err)
   const char *search;
   cleanup_free char *copy = NULL;
   char *saveptr = NULL;
-  bool denied = false;
+  bool denied = false, looped = false;
 
   if (strchr (name, '/'))
     {
@@ -172,7 +229,12 @@ process_find_executable (const oci_process *p, char **out, pith_error *err)
       cleanup_free char *candidate = xasprintf ("%s/%s", *dir ? dir : ".", name);
       struct stat st;
 
-      if (stat (candidate, &st) < 0 || S_ISDIR (st.st_mode))
+      if (stat_program (candidate, &st) < 0)
+        {
+          looped |= errno == ELOOP;
+          continue;
+        }
+      if (S_ISDIR (st.st_mode))
         continue;
       if (access (candidate, X_OK) < 0)
         {
@@ -184,6 +246,8 @@ process_find_executable (const oci_process *p, char **out, pith_error *err)
     }
   if (denied)
     return exec_error (err, EACCES, name, "permission denied");
+  if (looped)
+    return magic_link_error (err, name);
   return exec_error (err, ENOENT, name, "executable file not found in $PATH");
 }
 
@@ -294,7 +358,7 @@ keep_only_preserved_fds (int preserve_fds, pith_error *err)
       if (flags >= 0)
         fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
-  if (syscall (SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+  if (cloexec_fds_from (first_closed) < 0)
     return pith_fail (err, errno, "close_range");
   return 0;
 }

@@ -30,19 +30,29 @@ int
 rootfs_prepare (const char *rootfs, const char *propagation, pith_error *err)
 {
   unsigned long flags = MS_SLAVE | MS_REC;
-  int fd;
+  cleanup_close int dir = -1;
+  int tree;
 
   /* A shared root is made shared only after pivot_root, which refuses one. */
   if (propagation && propagation[0] && !(mount_propagation_of (propagation) & MS_SHARED))
     flags = mount_propagation_of (propagation);
   if (mount (NULL, "/", NULL, flags, NULL) < 0)
     return pith_fail (err, errno, "set propagation of /");
-  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return pith_fail (err, errno, "bind rootfs `%s`", rootfs);
-  fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  /* The rootfs bound on itself, a mount of its own for pivot_root.  By fd
+   * from one lookup: the fd of the clone is then the new mount's root,
+   * with no second lookup of the path that could find something else. */
+  dir = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
     return pith_fail (err, errno, "open rootfs `%s`", rootfs);
-  return fd;
+  tree = open_tree (dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0)
+    return pith_fail (err, errno, "bind rootfs `%s`", rootfs);
+  if (move_mount (tree, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    {
+      close (tree);
+      return pith_fail (err, errno, "bind rootfs `%s`", rootfs);
+    }
+  return tree;
 }
 
 /* A read-only, empty tmpfs: what a masked directory shows. */
@@ -62,6 +72,41 @@ empty_tmpfs (pith_error *err)
   return mnt;
 }
 
+static bool
+is_null_device (int fd)
+{
+  struct stat st;
+
+  return fstat (fd, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3);
+}
+
+/* What is bound over masked files: the null device, checked by fd and
+ * bound from that fd.  The container's /dev/null, which pith made, as long
+ * as it still is the null device; a hook or a volume shared with another
+ * container may have turned it into a symlink or another file by now
+ * (CVE-2025-31133), and then the host's, since we are before pivot_root. */
+static int
+null_device (int rootfd, pith_error *err)
+{
+  pith_error ignored = { 0 };
+  int fd = path_open_in_root (rootfd, "/dev/null", O_PATH | O_NOFOLLOW, &ignored);
+
+  pith_error_release (&ignored);
+  if (fd >= 0 && is_null_device (fd))
+    return fd;
+  if (fd >= 0)
+    close (fd);
+  fd = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return pith_fail (err, errno, "open /dev/null");
+  if (!is_null_device (fd))
+    {
+      close (fd);
+      return pith_fail (err, EPERM, "/dev/null is not the null device (1:3)");
+    }
+  return fd;
+}
+
 int
 rootfs_mask_paths (int rootfd, char **paths, size_t n, pith_error *err)
 {
@@ -70,13 +115,9 @@ rootfs_mask_paths (int rootfd, char **paths, size_t n, pith_error *err)
 
   if (n == 0)
     return 0;
-  /* The /dev/null bound over masked files must really be the null device,
-   * not whatever the rootfs put at that name (CVE-2025-31133). */
-  null = path_open_in_root (rootfd, "/dev/null", O_PATH | O_NOFOLLOW, err);
+  null = null_device (rootfd, err);
   if (null < 0)
     return -1;
-  if (fstat (null, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
-    return pith_fail (err, EPERM, "/dev/null in the container is not the null device");
   for (size_t i = 0; i < n; i++)
     {
       cleanup_close int target = path_open_in_root (rootfd, paths[i], O_PATH | O_NOFOLLOW, err);

@@ -3,16 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "apparmor.h"
 #include "caps.h"
 #include "log.h"
+#include "paths.h"
 #include "security.h"
 #include "seccomp-notify.h"
 #include "selinux.h"
@@ -29,26 +28,29 @@ is_set (const char *s)
 int
 proc_attr_write (const char *lsm, const char *attr, const char *value, pith_error *err)
 {
-  cleanup_free char *path = xasprintf ("/proc/thread-self/attr/%s%s%s", lsm ? lsm : "", lsm ? "/" : "", attr);
-  cleanup_close int fd = open (path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  struct statfs sfs;
+  cleanup_free char *path = xasprintf ("thread-self/attr/%s%s%s", lsm ? lsm : "", lsm ? "/" : "", attr);
+  cleanup_close int proc = procfs_open (err);
+  cleanup_close int fd = -1;
   ssize_t w;
 
+  if (proc < 0)
+    return -1;
+  /* Not the container's /proc: a procfs file the container bound over
+   * attr/exec would take the label instead (CVE-2025-52881). */
+  fd = procfs_open_at (proc, path, O_WRONLY, err);
   /* Kernels without per-LSM directories take the legacy file. */
-  if (fd < 0 && errno == ENOENT && lsm)
-    return proc_attr_write (NULL, attr, value, err);
+  if (fd < 0 && err->errno_value == ENOENT && lsm)
+    {
+      pith_error_release (err);
+      return proc_attr_write (NULL, attr, value, err);
+    }
   if (fd < 0)
-    return pith_fail (err, errno, "open `%s`", path);
-  /* Whatever the container mounted over /proc, the write goes to procfs. */
-  if (fstatfs (fd, &sfs) < 0)
-    return pith_fail (err, errno, "statfs `%s`", path);
-  if (sfs.f_type != PROC_SUPER_MAGIC)
-    return pith_fail (err, EXDEV, "`%s` is not on procfs", path);
+    return -1;
   w = TEMP_FAILURE_RETRY (write (fd, value, strlen (value)));
   if (w < 0)
-    return pith_fail (err, errno, "write `%s`", path);
+    return pith_fail (err, errno, "write /proc/%s", path);
   if ((size_t) w != strlen (value))
-    return pith_fail (err, EIO, "short write to `%s`", path);
+    return pith_fail (err, EIO, "short write to /proc/%s", path);
   return 0;
 }
 

@@ -3,9 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "namespaces.h"
@@ -64,23 +62,28 @@ sysctl_validate (const oci_config *config, pith_error *err)
 }
 
 int
-sysctl_apply (int rootfd, const oci_map_string *sysctl, pith_error *err)
+sysctl_apply (const oci_map_string *sysctl, pith_error *err)
 {
-  for (size_t i = 0; sysctl && i < sysctl->len; i++)
-    {
-      cleanup_free char *path = xasprintf ("/proc/sys/%s", sysctl->keys[i]);
-      cleanup_close int fd = -1;
-      struct statfs sfs;
+  cleanup_close int proc = -1;
 
-      for (char *p = path + strlen ("/proc/sys/"); *p; p++)
+  if (sysctl == NULL || sysctl->len == 0)
+    return 0;
+  /* The keys of the net, ipc and uts namespaces show the namespaces of
+   * the process that looks, whatever procfs instance it looks through. */
+  proc = procfs_open (err);
+  if (proc < 0)
+    return pith_wrap (err, "sysctl");
+  for (size_t i = 0; i < sysctl->len; i++)
+    {
+      cleanup_free char *path = xasprintf ("sys/%s", sysctl->keys[i]);
+      cleanup_close int fd = -1;
+
+      for (char *p = path + strlen ("sys/"); *p; p++)
         if (*p == '.')
           *p = '/';
-      fd = path_open_in_root (rootfd, path, O_WRONLY, err);
+      fd = procfs_open_at (proc, path, O_WRONLY, err);
       if (fd < 0)
         return pith_wrap (err, "sysctl %s", sysctl->keys[i]);
-      /* The rootfs could have put a file where procfs should be. */
-      if (fstatfs (fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-        return pith_fail (err, EPERM, "sysctl %s: `%s` is not on procfs", sysctl->keys[i], path);
       if (write_all (fd, sysctl->values[i], strlen (sysctl->values[i])) < 0)
         return pith_fail (err, errno, "sysctl %s=%s", sysctl->keys[i], sysctl->values[i]);
     }

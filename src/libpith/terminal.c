@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,11 +28,17 @@ static int
 open_pty (const oci_box *size, int *slave, pith_error *err)
 {
   cleanup_close int master = -1;
+  struct stat st;
   int unlock = 0;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return pith_fail (err, errno, "open /dev/ptmx (is /dev/pts mounted?)");
+  /* The image decides where /dev/ptmx leads: it must be a multiplexer. */
+  if (fstat (master, &st) < 0)
+    return pith_fail (err, errno, "stat /dev/ptmx");
+  if (!S_ISCHR (st.st_mode) || major (st.st_rdev) != 5 || minor (st.st_rdev) != 2)
+    return pith_fail (err, ENOTTY, "/dev/ptmx is not a pty multiplexer (5:2)");
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
     return pith_fail (err, errno, "unlock pty");
   /* The peer from the master itself: no path lookup a container could race. */
@@ -63,18 +71,53 @@ take_terminal (int slave, pith_error *err)
   return 0;
 }
 
+/* An O_PATH fd of /dev/console in the container, a plain file made for
+ * the purpose unless it is one already or a device node.  A symlink there
+ * is the image's way to have the pty bound somewhere else, over a file of
+ * its choosing (CVE-2025-52565): it is replaced, not followed. */
+static int
+open_console (pith_error *err)
+{
+  cleanup_close int root = -1, dev = -1;
+  struct stat st;
+  int fd;
+
+  root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return pith_fail (err, errno, "open /");
+  dev = path_create_in_root (root, "/dev", PATH_DIR, err);
+  if (dev < 0)
+    return -1;
+  if (fstatat (dev, "console", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode)
+      && unlinkat (dev, "console", S_ISDIR (st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+    return pith_fail (err, errno, "replace /dev/console");
+  /* Never opened for real: it may be a device node of the image's. */
+  fd = openat (dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != EEXIST)
+    return pith_fail (err, errno, "create /dev/console");
+  if (fd >= 0)
+    close (fd);
+  fd = openat (dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return pith_fail (err, errno, "open /dev/console");
+  /* Replaced meanwhile by something that is not a file: give up. */
+  if (fstat (fd, &st) < 0 || (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode)))
+    {
+      close (fd);
+      return pith_fail (err, EPERM, "/dev/console is not a file");
+    }
+  return fd;
+}
+
 int
 terminal_setup (const oci_box *size, pith_error *err)
 {
-  cleanup_close int master = -1, slave = -1, console = -1, root = -1;
+  cleanup_close int master = -1, slave = -1, console = -1;
 
   master = open_pty (size, &slave, err);
   if (master < 0)
     return -1;
-  root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return pith_fail (err, errno, "open /");
-  console = path_create_in_root (root, "/dev/console", PATH_FILE, err);
+  console = open_console (err);
   if (console < 0)
     return -1;
   if (bind_fd (slave, console, false, 0, err) < 0)

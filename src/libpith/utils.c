@@ -4,13 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/close_range.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "utils.h"
 
 void
@@ -371,13 +374,47 @@ move_fd_above (int fd, int min)
   return n;
 }
 
+int
+cloexec_fds_from (int min_fd)
+{
+  return (int) syscall (SYS_close_range, (unsigned) min_fd, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+int
+close_fds_from (int min_fd, const int *keep, size_t n_keep)
+{
+  int next = min_fd;
+
+  /* Ascending order without sorting a copy: the smallest kept fd above the
+   * last one handled, each round. */
+  for (;;)
+    {
+      int k = -1;
+
+      for (size_t i = 0; i < n_keep; i++)
+        if (keep[i] >= next && (k < 0 || keep[i] < k))
+          k = keep[i];
+      if (k < 0)
+        break;
+      if (k > next && syscall (SYS_close_range, (unsigned) next, (unsigned) k - 1, 0) < 0)
+        return -1;
+      next = k + 1;
+    }
+  return (int) syscall (SYS_close_range, (unsigned) next, ~0U, 0);
+}
+
 char *
 passwd_field (const char *path, uid_t uid, int field)
 {
-  cleanup_file FILE *f = fopen (path, "re");
+  /* In a container, the image's /etc/passwd: a magic link there could
+   * lead to a host file (its line then read into HOME). */
+  int fd = path_open_no_magiclinks (AT_FDCWD, path, O_RDONLY);
+  cleanup_file FILE *f = fd >= 0 ? fdopen (fd, "re") : NULL;
   cleanup_free char *line = NULL;
   size_t cap = 0;
 
+  if (fd >= 0 && f == NULL)
+    close (fd);
   while (f && getline (&line, &cap, f) > 0)
     {
       /* name:password:uid:gid:gecos:home:shell; empty fields are kept. */

@@ -88,4 +88,11 @@ char *passwd_field (const char *path, uid_t uid, int field);
 /* Moves FD to the lowest free descriptor >= MIN, close-on-exec, closing the old one. */
 int move_fd_above (int fd, int min);
 
+/* Marks every fd from MIN_FD up close-on-exec. */
+int cloexec_fds_from (int min_fd);
+/* Closes every fd from MIN_FD up but those in KEEP (-1 entries ignored):
+ * what a process about to enter a container must not carry in, since even
+ * a close-on-exec fd is reachable through /proc/self/fd until execve. */
+int close_fds_from (int min_fd, const int *keep, size_t n_keep);
+
 #endif
