@@ -1,2 +1,2 @@
 EXTRA_DIST += contrib/install-deps.sh contrib/quickstart.sh \
-	contrib/bench/bench.py contrib/bench/floor.c contrib/bench/maxrss.c
+	contrib/bench/bench.py contrib/bench/floor.c contrib/bench/measure.c
