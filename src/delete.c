@@ -4,19 +4,23 @@
 
 #include "cli.h"
 
-static const struct option delete_options[] = {
-  { "force", no_argument, NULL, 'f' },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag delete_flag_table[] = {
+  { "force", 'f', NULL, "kill a running or paused container first" },
+  CLI_FLAGS_END,
 };
 
-int
+static int
 cmd_delete (struct cli *cli, int argc, char **argv)
 {
   bool force = false;
   const char *id;
-  int first = cli_parse (cli, argc, argv, "f", delete_options, false, cli_bool_flag, &force);
+  int first = cli_parse (cli, argc, argv, false, cli_bool_flag, &force);
 
   if (first < 0 || cli_take_id (cli, argc, argv, first, 0, &id) < 0)
     return -1;
   return pith_container_delete (&cli->ctx, id, force, &cli->err);
 }
+
+const struct cli_command cli_delete = {
+  "delete", "ID", "Remove a stopped container (any container with --force).", delete_flag_table, cmd_delete,
+};

@@ -10,10 +10,16 @@
 
 #include "cli.h"
 
-static const struct option events_options[] = {
-  { "stats", no_argument, NULL, 's' },
-  { "interval", required_argument, NULL, 'i' },
-  { NULL, 0, NULL, 0 },
+enum
+{
+  OPT_STATS = 1000,
+  OPT_INTERVAL,
+};
+
+static const struct cli_flag events_flag_table[] = {
+  { "stats", OPT_STATS, NULL, "print one stats event and exit" },
+  { "interval", OPT_INTERVAL, "DURATION", "time between stats events (default 5s; 500ms, 1m)" },
+  CLI_FLAGS_END,
 };
 
 /* "5s", "500ms", "1m", "1.5s", or plain seconds. */
@@ -48,7 +54,7 @@ events_flag (struct cli *cli, int opt, const char *arg, void *data)
 {
   pith_events_options *o = data;
 
-  if (opt == 's')
+  if (opt == OPT_STATS)
     o->stats_only = true;
   else if (parse_duration (arg, &o->interval_ms) < 0)
     {
@@ -68,14 +74,19 @@ print_event (void *arg, const char *json)
   return 0;
 }
 
-int
+static int
 cmd_events (struct cli *cli, int argc, char **argv)
 {
   pith_events_options opts = { 0 };
   const char *id;
-  int first = cli_parse (cli, argc, argv, "", events_options, false, events_flag, &opts);
+  int first = cli_parse (cli, argc, argv, false, events_flag, &opts);
 
   if (first < 0 || cli_take_id (cli, argc, argv, first, 0, &id) < 0)
     return -1;
   return pith_container_events (&cli->ctx, id, &opts, print_event, NULL, &cli->err);
 }
+
+const struct cli_command cli_events = {
+  "events", "ID", "Print the container's events (stats, oom) as JSON lines until it stops.", events_flag_table,
+  cmd_events,
+};

@@ -27,24 +27,24 @@ enum
   OPT_IGNORE_PAUSED,
 };
 
-static const struct option exec_options[] = {
-  { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
-  { "cwd", required_argument, NULL, OPT_CWD },
-  { "env", required_argument, NULL, 'e' },
-  { "tty", no_argument, NULL, 't' },
-  { "user", required_argument, NULL, 'u' },
-  { "additional-gids", required_argument, NULL, 'g' },
-  { "process", required_argument, NULL, 'p' },
-  { "detach", no_argument, NULL, 'd' },
-  { "pid-file", required_argument, NULL, OPT_PID_FILE },
-  { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
-  { "apparmor", required_argument, NULL, OPT_APPARMOR },
-  { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
-  { "cap", required_argument, NULL, 'c' },
-  { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
-  { "cgroup", required_argument, NULL, OPT_CGROUP },
-  { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag exec_flag_table[] = {
+  { "process", 'p', "FILE", "the process to run: a runtime-spec process.json" },
+  { "tty", 't', NULL, "give the process a new pseudo-terminal" },
+  { "detach", 'd', NULL, "return once the process runs, instead of waiting for it" },
+  { "pid-file", OPT_PID_FILE, "FILE", "write the process's host pid to FILE" },
+  { "console-socket", OPT_CONSOLE_SOCKET, "SOCKET", "send the terminal's master side to this unix socket" },
+  { "cwd", OPT_CWD, "DIR", "the working directory" },
+  { "env", 'e', "NAME=VALUE", "set a variable (repeatable)" },
+  { "user", 'u', "UID[:GID]", "numeric user and group" },
+  { "additional-gids", 'g', "GID", "add a supplementary group (repeatable)" },
+  { "cap", 'c', "CAP_NAME", "add a capability (repeatable)" },
+  { "no-new-privs", OPT_NO_NEW_PRIVS, NULL, "set noNewPrivileges" },
+  { "apparmor", OPT_APPARMOR, "PROFILE", "the AppArmor profile" },
+  { "process-label", OPT_PROCESS_LABEL, "LABEL", "the SELinux label" },
+  { "preserve-fds", OPT_PRESERVE_FDS, "N", "pass fds 3 .. 3+N-1 on to the process" },
+  { "cgroup", OPT_CGROUP, "[CONTROLLER[,...]:]PATH", "run in this existing sub-cgroup (repeatable)" },
+  { "ignore-paused", OPT_IGNORE_PAUSED, NULL, "allow a paused container (the process waits for resume)" },
+  CLI_FLAGS_END,
 };
 
 struct exec_flags
@@ -182,15 +182,15 @@ failed (struct cli *cli)
     }
 }
 
-int
+static int
 cmd_exec (struct cli *cli, int argc, char **argv)
 {
   struct exec_flags f = { 0 };
   const char *id;
   int first, status = 0, ret = -1;
 
-  cli->failure_status = EXEC_FAILED;
-  first = cli_parse (cli, argc, argv, "e:tu:g:p:dc:", exec_options, true, exec_flag, &f);
+  /* As runc: a usage error exits 1, a failure of exec itself 255. */
+  first = cli_parse (cli, argc, argv, true, exec_flag, &f);
   if (first < 0)
     goto out;
   if (first >= argc)
@@ -204,6 +204,7 @@ cmd_exec (struct cli *cli, int argc, char **argv)
       cli_error (cli, "exec: missing the command to run (or --process FILE)");
       goto out;
     }
+  cli->failure_status = EXEC_FAILED;
   f.o.args = first + 1 < argc ? argv + first + 1 : NULL;
   f.o.env = f.env;
   f.o.caps = f.caps;
@@ -218,3 +219,8 @@ out:
   free (f.gids);
   return ret < 0 ? -1 : status;
 }
+
+const struct cli_command cli_exec = {
+  "exec", "ID COMMAND [ARG...] | --process FILE ID", "Run a new process in a created or running container.",
+  exec_flag_table, cmd_exec,
+};

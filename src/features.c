@@ -8,11 +8,11 @@
 
 #include "cli.h"
 
-int
+static int
 cmd_features (struct cli *cli, int argc, char **argv)
 {
   char *json;
-  int first = cli_parse (cli, argc, argv, "", cli_no_options, false, cli_no_flag, NULL);
+  int first = cli_parse (cli, argc, argv, false, cli_no_flag, NULL);
 
   if (first < 0)
     return -1;
@@ -27,3 +27,7 @@ cmd_features (struct cli *cli, int argc, char **argv)
   free (json);
   return 0;
 }
+
+const struct cli_command cli_features = {
+  "features", "", "Print what this build supports, as runtime-spec features JSON.", cli_no_flags, cmd_features,
+};

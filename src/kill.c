@@ -6,18 +6,18 @@
 
 #include "cli.h"
 
-static const struct option kill_options[] = {
-  { "all", no_argument, NULL, 'a' },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag kill_flag_table[] = {
+  { "all", 'a', NULL, "signal every process of the container, not only its init" },
+  CLI_FLAGS_END,
 };
 
-int
+static int
 cmd_kill (struct cli *cli, int argc, char **argv)
 {
   bool all = false;
   int signo = SIGTERM;
   const char *id;
-  int first = cli_parse (cli, argc, argv, "a", kill_options, false, cli_bool_flag, &all);
+  int first = cli_parse (cli, argc, argv, false, cli_bool_flag, &all);
 
   if (first < 0 || cli_take_id (cli, argc, argv, first, 1, &id) < 0)
     return -1;
@@ -25,3 +25,8 @@ cmd_kill (struct cli *cli, int argc, char **argv)
     return -1;
   return pith_container_kill (&cli->ctx, id, signo, all, &cli->err);
 }
+
+const struct cli_command cli_kill = {
+  "kill", "ID [SIGNAL]", "Send SIGNAL (a number or a name; default SIGTERM) to the container.", kill_flag_table,
+  cmd_kill,
+};

@@ -13,10 +13,10 @@ struct list_flags
   bool json;
 };
 
-static const struct option list_options[] = {
-  { "quiet", no_argument, NULL, 'q' },
-  { "format", required_argument, NULL, 'f' },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag list_flag_table[] = {
+  { "quiet", 'q', NULL, "print only the ids" },
+  { "format", 'f', "table|json", "output format (default table)" },
+  CLI_FLAGS_END,
 };
 
 static int
@@ -61,13 +61,13 @@ print_table (const pith_list_entry *e, size_t n)
             e[i].status, width[3], e[i].bundle, width[4], e[i].created, e[i].owner);
 }
 
-int
+static int
 cmd_list (struct cli *cli, int argc, char **argv)
 {
   struct list_flags flags = { 0 };
   pith_list_entry *entries;
   size_t n;
-  int first = cli_parse (cli, argc, argv, "qf:", list_options, false, list_flag, &flags);
+  int first = cli_parse (cli, argc, argv, false, list_flag, &flags);
 
   if (first < 0)
     return -1;
@@ -93,3 +93,7 @@ cmd_list (struct cli *cli, int argc, char **argv)
   pith_list_free (entries, n);
   return 0;
 }
+
+const struct cli_command cli_list = {
+  "list", "", "List the containers under the state root.", list_flag_table, cmd_list,
+};

@@ -5,6 +5,10 @@ pith_SOURCES = \
 	src/create.c src/delete.c src/features.c src/kill.c src/list.c \
 	src/run.c src/spec.c src/start.c src/state.c \
 	src/update.c src/pause.c src/resume.c src/ps.c src/events.c \
-	src/exec.c
-pith_LDADD = src/libpith/libpith-core.la
+	src/exec.c \
+	src/checkpoint.c src/restore.c
+# libpith's objects rather than libpith-core.la, whose shared dependencies
+# would come first on the link line: the binary links what configure chose
+# in PITH_BIN_LIBS (static archives where installed, see --disable-static-deps).
+pith_LDADD = $(src_libpith_libpith_core_la_OBJECTS) $(libocispec_libocispec_la_OBJECTS) $(PITH_BIN_LIBS)
 pith_LDFLAGS = $(AM_LDFLAGS) -Wl,--as-needed

@@ -87,36 +87,12 @@ log_line (void *arg, enum pith_log_level level, const char *msg)
   free (line);
 }
 
-static const struct
-{
-  const char *name;
-  int (*fn) (struct cli *cli, int argc, char **argv);
-} commands[] = {
-  { "create", cmd_create }, { "delete", cmd_delete }, { "features", cmd_features }, { "kill", cmd_kill },
-  { "list", cmd_list },     { "run", cmd_run },       { "spec", cmd_spec },         { "start", cmd_start },
-  { "state", cmd_state },
-  { "update", cmd_update }, { "pause", cmd_pause }, { "resume", cmd_resume }, { "ps", cmd_ps },
-  { "events", cmd_events }, { "exec", cmd_exec },
+/* The dispatch table, in the order `pith --help` lists them. */
+static const struct cli_command *const commands[] = {
+  &cli_create, &cli_start, &cli_run,   &cli_exec,   &cli_state, &cli_list,   &cli_kill,     &cli_delete,
+  &cli_pause,  &cli_resume, &cli_update, &cli_ps,   &cli_events, &cli_spec, &cli_features, &cli_checkpoint,
+  &cli_restore,
 };
-
-static void
-usage (FILE *f)
-{
-  fputs ("usage: pith [global flags] COMMAND [flags] [args]\n"
-         "\n"
-         "global flags: --root DIR, --log FILE, --log-format text|json, --debug,\n"
-         "              --systemd-cgroup, --rootless true|false|auto, --version, --help\n"
-         "commands:     create start run state kill delete list spec features\n"
-         "              update pause resume ps events exec\n"
-         "See pith(1) for each command's flags.\n",
-         f);
-}
-
-static void
-print_version (void)
-{
-  printf ("pith version %s\ncommit: %s\nspec: %s\n", pith_version (), pith_commit (), PITH_OCI_VERSION);
-}
 
 enum
 {
@@ -125,20 +101,79 @@ enum
   OPT_LOG_FORMAT,
   OPT_DEBUG,
   OPT_SYSTEMD_CGROUP,
+  OPT_CGROUP_MANAGER,
   OPT_ROOTLESS,
 };
 
-static const struct option global_options[] = {
-  { "root", required_argument, NULL, OPT_ROOT },
-  { "log", required_argument, NULL, OPT_LOG },
-  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-  { "debug", no_argument, NULL, OPT_DEBUG },
-  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
-  { "rootless", required_argument, NULL, OPT_ROOTLESS },
-  { "version", no_argument, NULL, 'v' },
-  { "help", no_argument, NULL, 'h' },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag global_flags[] = {
+  { "root", OPT_ROOT, "DIR", "keep container state under DIR (default " PITH_DEFAULT_STATE_ROOT ")" },
+  { "log", OPT_LOG, "FILE", "also write log messages to FILE" },
+  { "log-format", OPT_LOG_FORMAT, "text|json", "format of the --log file (default text)" },
+  { "debug", OPT_DEBUG, NULL, "also log debug messages" },
+  { "systemd-cgroup", OPT_SYSTEMD_CGROUP, NULL,
+    "the cgroup is a transient systemd scope (as --cgroup-manager systemd)" },
+  { "cgroup-manager", OPT_CGROUP_MANAGER, "cgroupfs|systemd|disabled",
+    "who makes the cgroup (default cgroupfs); disabled: no cgroup at all" },
+  { "rootless", OPT_ROOTLESS, "true|false|auto", "accepted for compatibility" },
+  { "version", 'v', NULL, "print the version and exit" },
+  { "help", 'h', NULL, "print this help and exit" },
+  CLI_FLAGS_END,
 };
+
+static void
+usage (FILE *f)
+{
+  fputs ("usage: pith [global flags] COMMAND [flags] [args]\n\nglobal flags:\n", f);
+  cli_print_flags (f, global_flags);
+  fputs ("\ncommands:\n", f);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf (f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+  fputs ("\n`pith COMMAND --help` (or `pith help COMMAND`) lists a command's flags; see also pith(1).\n", f);
+}
+
+static void
+print_version (void)
+{
+  printf ("pith version %s\ncommit: %s\nspec: %s\n", pith_version (), pith_commit (), PITH_OCI_VERSION);
+}
+
+static int
+set_cgroup_manager (pith_context *ctx, const char *value)
+{
+  if (strcmp (value, "cgroupfs") == 0)
+    ctx->systemd_cgroup = ctx->cgroup_disabled = false;
+  else if (strcmp (value, "systemd") == 0)
+    {
+      ctx->systemd_cgroup = true;
+      ctx->cgroup_disabled = false;
+    }
+  else if (strcmp (value, "disabled") == 0)
+    {
+      ctx->systemd_cgroup = false;
+      ctx->cgroup_disabled = true;
+    }
+  else
+    {
+      fprintf (stderr, "pith: --cgroup-manager: \"%s\" is not cgroupfs, systemd or disabled\n", value);
+      return -1;
+    }
+  return 0;
+}
+
+static void
+free_options (struct option **p)
+{
+  free (*p);
+}
+
+static const struct cli_command *
+find_command (const char *name)
+{
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (commands[i]->name, name) == 0)
+      return commands[i];
+  return NULL;
+}
 
 static int
 fail (struct cli *cli, struct log_sink *sink)
@@ -158,10 +193,14 @@ main (int argc, char **argv)
   struct log_sink sink = { .fd = -1 };
   struct cli cli = { .ctx = { .log = log_line, .log_arg = &sink } };
   const char *log_path = NULL;
+  char optstring[32] = "+:";
+  struct option *global_options __attribute__ ((cleanup (free_options)))
+       = cli_getopt_table (global_flags, false, optstring, sizeof optstring);
+  char *help_argv[3] = { NULL, (char *) "--help", NULL };
   int opt, ret;
 
   opterr = 0;
-  while ((opt = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
+  while ((opt = getopt_long (argc, argv, optstring, global_options, NULL)) != -1)
     {
       switch (opt)
         {
@@ -184,6 +223,11 @@ main (int argc, char **argv)
           break;
         case OPT_SYSTEMD_CGROUP:
           cli.ctx.systemd_cgroup = true;
+          cli.ctx.cgroup_disabled = false;
+          break;
+        case OPT_CGROUP_MANAGER:
+          if (set_cgroup_manager (&cli.ctx, optarg) < 0)
+            return 1;
           break;
         case OPT_ROOTLESS:
           if (strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0 && strcmp (optarg, "auto") != 0)
@@ -198,9 +242,11 @@ main (int argc, char **argv)
         case 'h':
           usage (stdout);
           return 0;
+        case ':':
+          fprintf (stderr, "pith: global flag `%s` needs a value\n", argv[optind - 1]);
+          return 1;
         default:
-          fprintf (stderr, "pith: unknown global flag `%s`\n", argv[optind - 1]);
-          usage (stderr);
+          fprintf (stderr, "pith: unknown global flag `%s` (see `pith --help`)\n", argv[optind - 1]);
           return 1;
         }
     }
@@ -219,21 +265,34 @@ main (int argc, char **argv)
       return 1;
     }
   cli.command = argv[optind];
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (strcmp (commands[i].name, cli.command) == 0)
-      {
-        int first = optind;
+  /* `pith help [COMMAND]`: the global help, or COMMAND --help. */
+  if (strcmp (cli.command, "help") == 0)
+    {
+      if (optind + 1 >= argc)
+        {
+          usage (stdout);
+          return 0;
+        }
+      cli.command = help_argv[0] = argv[optind + 1];
+      argc = 2;
+      argv = help_argv;
+      optind = 0;
+    }
+  cli.cmd = find_command (cli.command);
+  if (cli.cmd == NULL)
+    {
+      fprintf (stderr, "pith: unknown command `%s` (see `pith --help`)\n", cli.command);
+      return 1;
+    }
+  {
+    int first = optind;
 
-        /* Each command parses its own flags, its name being argv[0]. */
-        optind = 0;
-        ret = commands[i].fn (&cli, argc - first, argv + first);
-        goto done;
-      }
-  fprintf (stderr, "pith: unknown command `%s`\n", cli.command);
-  usage (stderr);
-  return 1;
-
-done:
+    /* Each command parses its own flags, its name being argv[0]. */
+    optind = 0;
+    ret = cli.cmd->run (&cli, argc - first, argv + first);
+  }
+  if (cli.done)
+    return 0;
   if (ret < 0)
     return fail (&cli, &sink);
   return ret;

@@ -4,13 +4,17 @@
 
 #include "cli.h"
 
-int
+static int
 cmd_pause (struct cli *cli, int argc, char **argv)
 {
   const char *id;
-  int first = cli_parse (cli, argc, argv, "", cli_no_options, false, cli_no_flag, NULL);
+  int first = cli_parse (cli, argc, argv, false, cli_no_flag, NULL);
 
   if (first < 0 || cli_take_id (cli, argc, argv, first, 0, &id) < 0)
     return -1;
   return pith_container_pause (&cli->ctx, id, &cli->err);
 }
+
+const struct cli_command cli_pause = {
+  "pause", "ID", "Freeze every process of a running container.", cli_no_flags, cmd_pause,
+};

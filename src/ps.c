@@ -12,9 +12,9 @@
 
 #include "cli.h"
 
-static const struct option ps_options[] = {
-  { "format", required_argument, NULL, 'f' },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag ps_flag_table[] = {
+  { "format", 'f', "table|json", "ps(1) lines (default) or a JSON array of host pids" },
+  CLI_FLAGS_END,
 };
 
 static int
@@ -107,7 +107,7 @@ print_table (struct cli *cli, char **args, int nargs, const pid_t *pids, size_t 
   return 0;
 }
 
-int
+static int
 cmd_ps (struct cli *cli, int argc, char **argv)
 {
   bool json = false;
@@ -115,7 +115,7 @@ cmd_ps (struct cli *cli, int argc, char **argv)
   size_t n;
   int ret;
   /* Options after the id belong to ps(1). */
-  int first = cli_parse (cli, argc, argv, "f:", ps_options, true, ps_flag, &json);
+  int first = cli_parse (cli, argc, argv, true, ps_flag, &json);
 
   if (first < 0)
     return -1;
@@ -147,3 +147,8 @@ cmd_ps (struct cli *cli, int argc, char **argv)
   free (pids);
   return ret;
 }
+
+const struct cli_command cli_ps = {
+  "ps", "ID [PS OPTIONS]", "List the container's processes (PS OPTIONS go to ps(1), default -ef).", ps_flag_table,
+  cmd_ps,
+};

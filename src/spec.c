@@ -12,10 +12,15 @@ struct spec_flags
   bool rootless;
 };
 
-static const struct option spec_options[] = {
-  { "bundle", required_argument, NULL, 'b' },
-  { "rootless", no_argument, NULL, 'r' },
-  { NULL, 0, NULL, 0 },
+enum
+{
+  OPT_ROOTLESS = 1000,
+};
+
+static const struct cli_flag spec_flag_table[] = {
+  { "bundle", 'b', "DIR", "write DIR/config.json (default: the current directory)" },
+  { "rootless", OPT_ROOTLESS, NULL, "a configuration for an unprivileged user (user namespace, id mappings)" },
+  CLI_FLAGS_END,
 };
 
 static int
@@ -31,11 +36,11 @@ spec_flag (struct cli *cli, int opt, const char *arg, void *data)
   return 0;
 }
 
-int
+static int
 cmd_spec (struct cli *cli, int argc, char **argv)
 {
   struct spec_flags flags = { 0 };
-  int first = cli_parse (cli, argc, argv, "b:", spec_options, false, spec_flag, &flags);
+  int first = cli_parse (cli, argc, argv, false, spec_flag, &flags);
 
   if (first < 0)
     return -1;
@@ -46,3 +51,7 @@ cmd_spec (struct cli *cli, int argc, char **argv)
     }
   return pith_spec_write (flags.bundle, flags.rootless, &cli->err);
 }
+
+const struct cli_command cli_spec = {
+  "spec", "", "Write a default config.json (never over an existing one).", spec_flag_table, cmd_spec,
+};

@@ -7,12 +7,12 @@
 
 #include "cli.h"
 
-int
+static int
 cmd_state (struct cli *cli, int argc, char **argv)
 {
   const char *id;
   char *json;
-  int first = cli_parse (cli, argc, argv, "", cli_no_options, false, cli_no_flag, NULL);
+  int first = cli_parse (cli, argc, argv, false, cli_no_flag, NULL);
 
   if (first < 0 || cli_take_id (cli, argc, argv, first, 0, &id) < 0)
     return -1;
@@ -22,3 +22,7 @@ cmd_state (struct cli *cli, int argc, char **argv)
   free (json);
   return 0;
 }
+
+const struct cli_command cli_state = {
+  "state", "ID", "Print the state of a container as JSON.", cli_no_flags, cmd_state,
+};

@@ -12,31 +12,31 @@
 
 enum
 {
-  OPT_SETTING = 1000, /* + index in update_options */
+  OPT_SETTING = 1000, /* + index in update_flag_table */
 };
 
-static const struct option update_options[] = {
-  { "resources", required_argument, NULL, 'r' },
-  { "blkio-weight", required_argument, NULL, OPT_SETTING + 1 },
-  { "cpu-period", required_argument, NULL, OPT_SETTING + 2 },
-  { "cpu-quota", required_argument, NULL, OPT_SETTING + 3 },
-  { "cpu-burst", required_argument, NULL, OPT_SETTING + 4 },
-  { "cpu-share", required_argument, NULL, OPT_SETTING + 5 },
-  { "cpu-shares", required_argument, NULL, OPT_SETTING + 6 },
-  { "cpu-rt-period", required_argument, NULL, OPT_SETTING + 7 },
-  { "cpu-rt-runtime", required_argument, NULL, OPT_SETTING + 8 },
-  { "cpuset-cpus", required_argument, NULL, OPT_SETTING + 9 },
-  { "cpuset-mems", required_argument, NULL, OPT_SETTING + 10 },
-  { "cpu-idle", required_argument, NULL, OPT_SETTING + 11 },
-  { "memory", required_argument, NULL, OPT_SETTING + 12 },
-  { "memory-reservation", required_argument, NULL, OPT_SETTING + 13 },
-  { "memory-swap", required_argument, NULL, OPT_SETTING + 14 },
-  { "kernel-memory", required_argument, NULL, OPT_SETTING + 15 },
-  { "kernel-memory-tcp", required_argument, NULL, OPT_SETTING + 16 },
-  { "pids-limit", required_argument, NULL, OPT_SETTING + 17 },
-  { "l3-cache-schema", required_argument, NULL, OPT_SETTING + 18 },
-  { "mem-bw-schema", required_argument, NULL, OPT_SETTING + 19 },
-  { NULL, 0, NULL, 0 },
+static const struct cli_flag update_flag_table[] = {
+  { "resources", 'r', "FILE", "a linux.resources JSON document (- for standard input)" },
+  { "blkio-weight", OPT_SETTING + 1, "N", "block IO weight (10-1000)" },
+  { "cpu-period", OPT_SETTING + 2, "US", "CPU CFS period" },
+  { "cpu-quota", OPT_SETTING + 3, "US", "CPU CFS quota" },
+  { "cpu-burst", OPT_SETTING + 4, "US", "CPU CFS burst" },
+  { "cpu-share", OPT_SETTING + 5, "N", "CPU shares (as --cpu-shares)" },
+  { "cpu-shares", OPT_SETTING + 6, "N", "CPU shares (relative weight)" },
+  { "cpu-rt-period", OPT_SETTING + 7, "US", "real-time period" },
+  { "cpu-rt-runtime", OPT_SETTING + 8, "US", "real-time runtime" },
+  { "cpuset-cpus", OPT_SETTING + 9, "LIST", "CPUs allowed (0-3,7)" },
+  { "cpuset-mems", OPT_SETTING + 10, "LIST", "memory nodes allowed" },
+  { "cpu-idle", OPT_SETTING + 11, "0|1", "SCHED_IDLE for the cgroup" },
+  { "memory", OPT_SETTING + 12, "BYTES", "memory limit (k, m, g, t suffixes; -1: unlimited)" },
+  { "memory-reservation", OPT_SETTING + 13, "BYTES", "memory soft limit" },
+  { "memory-swap", OPT_SETTING + 14, "BYTES", "memory plus swap limit" },
+  { "kernel-memory", OPT_SETTING + 15, "BYTES", "kernel memory limit (cgroup v1)" },
+  { "kernel-memory-tcp", OPT_SETTING + 16, "BYTES", "kernel TCP buffer limit (cgroup v1)" },
+  { "pids-limit", OPT_SETTING + 17, "N", "maximum number of processes" },
+  { "l3-cache-schema", OPT_SETTING + 18, "SCHEMA", "refused: no Intel RDT updates" },
+  { "mem-bw-schema", OPT_SETTING + 19, "SCHEMA", "refused: no Intel RDT updates" },
+  CLI_FLAGS_END,
 };
 
 struct update_flags
@@ -58,7 +58,7 @@ update_flag (struct cli *cli, int opt, const char *arg, void *data)
       return 0;
     }
   f->settings = realloc (f->settings, (f->n + 2) * sizeof *f->settings);
-  if (f->settings == NULL || asprintf (&f->settings[f->n], "%s=%s", update_options[opt - OPT_SETTING].name, arg) < 0)
+  if (f->settings == NULL || asprintf (&f->settings[f->n], "%s=%s", update_flag_table[opt - OPT_SETTING].name, arg) < 0)
     abort ();
   f->settings[++f->n] = NULL;
   return 0;
@@ -97,14 +97,14 @@ read_document (struct cli *cli, const char *path)
   return data;
 }
 
-int
+static int
 cmd_update (struct cli *cli, int argc, char **argv)
 {
   struct update_flags flags = { 0 };
   char *json = NULL;
   const char *id;
   int ret = -1;
-  int first = cli_parse (cli, argc, argv, "r:", update_options, false, update_flag, &flags);
+  int first = cli_parse (cli, argc, argv, false, update_flag, &flags);
 
   if (first >= 0 && cli_take_id (cli, argc, argv, first, 0, &id) == 0)
     {
@@ -122,3 +122,7 @@ cmd_update (struct cli *cli, int argc, char **argv)
   free (json);
   return ret;
 }
+
+const struct cli_command cli_update = {
+  "update", "ID", "Change the cgroup limits of a container.", update_flag_table, cmd_update,
+};

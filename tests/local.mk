@@ -38,6 +38,7 @@ integration_files = \
 	tests/integration/test_cgroups_commands.py \
 	tests/integration/test_cgroups_resources.py \
 	tests/integration/test_cgroups_systemd.py \
+	tests/integration/test_checkpoint.py \
 	tests/integration/test_cli.py \
 	tests/integration/test_devices.py \
 	tests/integration/test_errors.py \

@@ -78,7 +78,8 @@ check_unified (const struct cgroup_plan *plan, const oci_map_string *unified, pi
 int
 cgroup_check_resources (const struct cgroup_plan *plan, const oci_resources *r, pith_error *err)
 {
-  if (r == NULL)
+  /* --cgroup-manager disabled: cgroup_plan_make has refused what it must. */
+  if (r == NULL || cgroup_plan_disabled (plan))
     return 0;
   if (r->memory && require (plan, "memory", "memory", "memory", err) < 0)
     return -1;

@@ -6,17 +6,60 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
 #include "utils.h"
 
+/* The weight curve below in fixed point: Q48 for log2 and the exponent,
+ * Q60 for the constants and 2^fraction.  Integer only, so pith needs no
+ * libm (one shared library less to map on every command).  It gives the
+ * float formula's result for every input (compared exhaustively when it
+ * was written; tests/unit/test-cgroup.c keeps the hardest cases). */
+#define Q 48
+#define LOG2_10_Q60 UINT64_C (0x35269e12f346e2c0)
+#define LN2_Q60 UINT64_C (0x0b17217f7d1cf79b)
+
+/* (A * B) >> SHIFT, 0 < SHIFT < 64, through the full 128-bit product; the
+ * callers keep the result within 64 bits. */
+static uint64_t
+mul_shift (uint64_t a, uint64_t b, unsigned shift)
+{
+  uint64_t a_lo = (uint32_t) a, a_hi = a >> 32, b_lo = (uint32_t) b, b_hi = b >> 32;
+  uint64_t lo = a_lo * b_lo, mid1 = a_hi * b_lo, mid2 = a_lo * b_hi, hi = a_hi * b_hi;
+  uint64_t mid = (lo >> 32) + (uint32_t) mid1 + (uint32_t) mid2;
+
+  hi += (mid1 >> 32) + (mid2 >> 32) + (mid >> 32);
+  lo = (mid << 32) | (uint32_t) lo;
+  return (hi << (64 - shift)) | (lo >> shift);
+}
+
+/* log2 (V) in Q48, V >= 1: the integer part from the top bit, then one
+ * fraction bit per squaring of the mantissa (kept in Q62, in [1, 2)). */
+static uint64_t
+log2_q48 (uint64_t v)
+{
+  unsigned n = 63 - (unsigned) __builtin_clzll (v);
+  uint64_t x = n <= 62 ? v << (62 - n) : v >> 1, l = (uint64_t) n << Q;
+
+  for (uint64_t bit = UINT64_C (1) << (Q - 1); bit; bit >>= 1)
+    {
+      x = mul_shift (x, x, 62);
+      if (x >= UINT64_C (2) << 62)
+        {
+          x >>= 1;
+          l |= bit;
+        }
+    }
+  return l;
+}
+
 uint64_t
 cgroup_shares_to_weight (uint64_t shares)
 {
-  double l, exponent;
+  uint64_t l, e, t, y, term, sum, w;
+  unsigned k;
 
   if (shares == 0)
     return 0;
@@ -28,10 +71,30 @@ cgroup_shares_to_weight (uint64_t shares)
    * (262144, 10000): the default shares give the default weight, which
    * the old linear mapping (1024 -> 39) did not.  runc and crun moved to
    * this curve (kubernetes#131216); the same numbers keep pith
-   * interchangeable with them. */
-  l = log2 ((double) shares);
-  exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
-  return (uint64_t) ceil (pow (10, exponent));
+   * interchangeable with them:
+   *   weight = ceil (10 ^ ((l^2 + 125 l) / 612 - 7/34)), l = log2 (shares)
+   * and (l^2 + 125 l) / 612 - 7/34 = (l^2 + 125 l - 126) / 612. */
+  l = log2_q48 (shares);
+  e = (mul_shift (l, l, Q) + 125 * l - (UINT64_C (126) << Q)) / 612;
+  /* 10^e = 2^t = 2^k * e^(f ln 2), t = e log2(10), k its integer part. */
+  t = mul_shift (e, LOG2_10_Q60, 60);
+  k = (unsigned) (t >> Q);
+  y = mul_shift ((t & ((UINT64_C (1) << Q) - 1)) << (60 - Q), LN2_Q60, 60);
+  sum = term = UINT64_C (1) << 60;
+  for (unsigned i = 1; i < 24 && term; i++)
+    {
+      term = mul_shift (term, y, 60) / i;
+      sum += term;
+    }
+  /* sum * 2^k has 60 - k fraction bits.  The computed value is within
+   * 2^-44 (relative) of the exact one, which is never within 2^-31 of an
+   * integer except at 1024 shares, exactly 100: taking 2^-36 off before
+   * rounding up gives the exact ceiling everywhere. */
+  sum -= sum >> 36;
+  w = sum >> (60 - k);
+  if (sum & ((UINT64_C (1) << (60 - k)) - 1))
+    w++;
+  return w;
 }
 
 uint64_t

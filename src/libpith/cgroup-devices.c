@@ -139,6 +139,7 @@ int
 cgroup_v1_devices (const struct cgroup_plan *plan, const char *dir, const oci_resources *r, pith_error *err)
 {
   cleanup_free struct cgroup_device_rule *rules = NULL;
+  cleanup_close int allow_fd = -1, deny_fd = -1;
   size_t n;
   char line[96];
 
@@ -146,12 +147,18 @@ cgroup_v1_devices (const struct cgroup_plan *plan, const char *dir, const oci_re
     return -1;
   for (size_t i = 0; i < n; i++)
     {
+      const char *file = rules[i].allow ? "devices.allow" : "devices.deny";
+      /* One open per file, one write per rule (the kernel takes one rule per write). */
+      int *fd = rules[i].allow ? &allow_fd : &deny_fd;
+
       /* v1 reads "a" as "all devices, all access" whatever follows. */
       if (rules[i].type == 'a')
         strcpy (line, "a");
       else
         cgroup_device_rule_format (&rules[i], line, sizeof line);
-      if (cgroup_write (dir, rules[i].allow ? "devices.allow" : "devices.deny", line, err) < 0)
+      if (*fd < 0)
+        *fd = cgroup_open_knob (dir, file, err);
+      if (*fd < 0 || cgroup_write_fd (*fd, dir, file, line, err) < 0)
         {
           if (i < r->devices_len)
             return cgroup_resource_error (plan, err, "devices/%zu", i);

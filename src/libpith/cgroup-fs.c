@@ -20,11 +20,10 @@
 #include "utils.h"
 
 int
-cgroup_write (const char *dir, const char *file, const char *value, pith_error *err)
+cgroup_open_knob (const char *dir, const char *file, pith_error *err)
 {
   cleanup_free char *path = xasprintf ("%s/%s", dir, file);
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
-  ssize_t w;
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
 
   if (fd < 0)
     {
@@ -34,13 +33,30 @@ cgroup_write (const char *dir, const char *file, const char *value, pith_error *
                           file);
       return pith_fail (err, errno, "open `%s`", path);
     }
+  return fd;
+}
+
+int
+cgroup_write_fd (int fd, const char *dir, const char *file, const char *value, pith_error *err)
+{
   /* Kernel knobs take the value in one write(). */
-  w = TEMP_FAILURE_RETRY (write (fd, value, strlen (value)));
+  ssize_t w = TEMP_FAILURE_RETRY (write (fd, value, strlen (value)));
+
   if (w < 0)
-    return pith_fail (err, errno, "write \"%s\" to `%s`", value, path);
+    return pith_fail (err, errno, "write \"%s\" to `%s/%s`", value, dir, file);
   if ((size_t) w != strlen (value))
-    return pith_fail (err, EIO, "short write to `%s`", path);
+    return pith_fail (err, EIO, "short write to `%s/%s`", dir, file);
   return 0;
+}
+
+int
+cgroup_write (const char *dir, const char *file, const char *value, pith_error *err)
+{
+  cleanup_close int fd = cgroup_open_knob (dir, file, err);
+
+  if (fd < 0)
+    return -1;
+  return cgroup_write_fd (fd, dir, file, value, err);
 }
 
 int
@@ -143,26 +159,41 @@ cgroup_rdma_apply (const struct cgroup_plan *plan, const char *dir, const oci_re
 }
 
 /* A new v1 cpuset cgroup starts with no cpus and mems: tasks cannot join it
- * until they are copied from the parent. */
+ * until they are copied from the parent.  VALUES carries the parent's two
+ * values down the path, so that each is read once: at the top, or where a
+ * level existed already. */
 static int
-cpuset_inherit (const char *dir, pith_error *err)
+cpuset_inherit (const char *dir, bool created, char *values[2], pith_error *err)
 {
   static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-  cleanup_free char *parent = xstrdup (dir);
-  char *slash = strrchr (parent, '/');
 
-  if (slash == NULL)
-    return 0;
-  *slash = '\0';
   for (size_t i = 0; i < ARRAY_SIZE (files); i++)
     {
-      cleanup_free char *mine = NULL, *theirs = NULL;
+      if (!created)
+        {
+          cleanup_free char *mine = NULL;
 
-      if (cgroup_read (dir, files[i], &mine, err) < 0)
-        return -1;
-      if (mine[strspn (mine, " \n")] != '\0')
-        continue;
-      if (cgroup_read (parent, files[i], &theirs, err) < 0 || cgroup_write (dir, files[i], theirs, err) < 0)
+          if (cgroup_read (dir, files[i], &mine, err) < 0)
+            return -1;
+          if (mine[strspn (mine, " \n")] != '\0')
+            {
+              free (values[i]);
+              values[i] = steal_pointer (&mine);
+              continue;
+            }
+        }
+      if (values[i] == NULL)
+        {
+          cleanup_free char *parent = xstrdup (dir);
+          char *slash = strrchr (parent, '/');
+
+          if (slash == NULL)
+            return 0;
+          *slash = '\0';
+          if (cgroup_read (parent, files[i], &values[i], err) < 0)
+            return -1;
+        }
+      if (cgroup_write (dir, files[i], values[i], err) < 0)
         return -1;
     }
   return 0;
@@ -177,21 +208,29 @@ cgroup_fs_mkdirs (const struct cgroup_plan *plan, pith_error *err)
       size_t base = h->mountpoint ? strlen (h->mountpoint) : 0;
       cleanup_free char *path = xstrdup (h->dir);
       bool cpuset = !h->unified && cgroup_hierarchy_has (h, "cpuset");
+      char *cpuset_values[2] = { NULL, NULL };
+      int ret = 0;
 
-      for (char *p = path + base + 1;; p++)
+      for (char *p = path + base + 1; ret == 0; p++)
         {
           if (*p != '/' && *p != '\0')
             continue;
           char saved = *p;
+          bool created;
           *p = '\0';
-          if (mkdir (path, 0755) < 0 && errno != EEXIST)
-            return pith_fail (err, errno, "create cgroup `%s`", path);
-          if (cpuset && cpuset_inherit (path, err) < 0)
-            return -1;
+          created = mkdir (path, 0755) == 0;
+          if (!created && errno != EEXIST)
+            ret = pith_fail (err, errno, "create cgroup `%s`", path);
+          else if (cpuset)
+            ret = cpuset_inherit (path, created, cpuset_values, err);
           if (saved == '\0')
             break;
           *p = saved;
         }
+      free (cpuset_values[0]);
+      free (cpuset_values[1]);
+      if (ret < 0)
+        return -1;
     }
   return 0;
 }
@@ -354,9 +393,13 @@ cgroup_fs_signal_frozen (const struct cgroup_plan *plan, int signo, pith_error *
 static int
 remove_cgroup_tree (const char *dir)
 {
-  cleanup_dir DIR *d = opendir (dir);
+  cleanup_dir DIR *d = NULL;
   struct dirent *de;
 
+  /* Most often there is nothing below: no need to list the directory. */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  d = opendir (dir);
   if (d == NULL)
     return errno == ENOENT ? 0 : -1;
   while ((de = readdir (d)) != NULL)
@@ -368,6 +411,17 @@ remove_cgroup_tree (const char *dir)
   if (rmdir (dir) < 0 && errno != ENOENT)
     return -1;
   return 0;
+}
+
+bool
+cgroup_fs_remove_if_empty (const struct cgroup_plan *plan)
+{
+  bool all = true;
+
+  for (size_t i = 0; i < plan->n; i++)
+    if (rmdir (plan->h[i].dir) < 0 && errno != ENOENT)
+      all = false;
+  return all;
 }
 
 int
@@ -388,17 +442,10 @@ cgroup_fs_remove (const struct cgroup_plan *plan, pith_error *err)
             return -1;
           cgroup_sleep_ms (5);
         }
-      /* The default path's parent, /pith, goes too once it is empty; parents
-       * named by the config belong to whoever made them. */
-      cleanup_free char *parent = xstrdup (dir);
-      char *slash = strrchr (parent, '/');
-      if (slash)
-        {
-          *slash = '\0';
-          slash = strrchr (parent, '/');
-          if (slash && strcmp (slash, "/pith") == 0)
-            rmdir (parent);
-        }
     }
+  /* Parents stay: those named by the config belong to whoever made them,
+   * and the default one, /pith, like runc's and the engines' own, is kept
+   * for the next container (making and removing it each time doubled the
+   * cgroup work of every create and delete). */
   return 0;
 }

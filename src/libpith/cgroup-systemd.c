@@ -21,6 +21,7 @@
 #include "utils.h"
 
 #ifdef HAVE_SYSTEMD
+#include <dlfcn.h>
 #include <systemd/sd-bus.h>
 #endif
 
@@ -91,11 +92,65 @@ cgroup_systemd_path (const char *cgroups_path, const char *id, struct cgroup_pla
 
 #ifdef HAVE_SYSTEMD
 
+/* libsystemd is opened only when this driver runs: linked, it and the
+ * libraries it pulls in (gcrypt, lzma, zstd, lz4) would be mapped and
+ * relocated by every pith command, which is most of a short command's
+ * CPU time. */
+#define SD_FUNCTIONS(X)                                                                                                \
+  X (sd_bus_new)                                                                                                       \
+  X (sd_bus_set_address)                                                                                               \
+  X (sd_bus_start)                                                                                                     \
+  X (sd_bus_unref)                                                                                                     \
+  X (sd_bus_flush_close_unref)                                                                                         \
+  X (sd_bus_open_system)                                                                                               \
+  X (sd_bus_open_user)                                                                                                 \
+  X (sd_bus_call)                                                                                                      \
+  X (sd_bus_call_method)                                                                                               \
+  X (sd_bus_error_free)                                                                                                \
+  X (sd_bus_error_has_name)                                                                                            \
+  X (sd_bus_message_new_method_call)                                                                                   \
+  X (sd_bus_message_append)                                                                                            \
+  X (sd_bus_message_append_array)                                                                                      \
+  X (sd_bus_message_open_container)                                                                                    \
+  X (sd_bus_message_close_container)                                                                                   \
+  X (sd_bus_message_unref)
+
+static struct
+{
+#define SD_FIELD(f) __typeof__ (f) *f;
+  SD_FUNCTIONS (SD_FIELD)
+#undef SD_FIELD
+} sd;
+
+static int
+libsystemd_load (pith_error *err)
+{
+  static void *handle;
+  void *h;
+
+  if (handle)
+    return 0;
+  h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return pith_fail (err, ENOTSUP, "--systemd-cgroup needs libsystemd.so.0 (apt-get install libsystemd0): %s",
+                      dlerror ());
+#define SD_LOAD(f)                                                                                                     \
+  if ((sd.f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                                                               \
+    {                                                                                                                  \
+      dlclose (h);                                                                                                     \
+      return pith_fail (err, ENOTSUP, "--systemd-cgroup: libsystemd.so.0 has no %s", #f);                             \
+    }
+  SD_FUNCTIONS (SD_LOAD)
+#undef SD_LOAD
+  handle = h;
+  return 0;
+}
+
 static void
 bus_closep (sd_bus **bus)
 {
   if (*bus)
-    sd_bus_flush_close_unref (*bus);
+    sd.sd_bus_flush_close_unref (*bus);
 }
 #define cleanup_bus __attribute__ ((cleanup (bus_closep)))
 
@@ -105,25 +160,27 @@ bus_open (sd_bus **out, pith_error *err)
   sd_bus *bus = NULL;
   int r;
 
+  if (libsystemd_load (err) < 0)
+    return -1;
   if (geteuid () == 0)
     {
       /* PID 1's private socket needs no D-Bus daemon (minimal systems). */
-      r = sd_bus_new (&bus);
+      r = sd.sd_bus_new (&bus);
       if (r >= 0)
-        r = sd_bus_set_address (bus, "unix:path=/run/systemd/private");
+        r = sd.sd_bus_set_address (bus, "unix:path=/run/systemd/private");
       if (r >= 0)
-        r = sd_bus_start (bus);
+        r = sd.sd_bus_start (bus);
       if (r >= 0)
         {
           *out = bus;
           return 0;
         }
-      sd_bus_unref (bus);
+      sd.sd_bus_unref (bus);
       bus = NULL;
-      r = sd_bus_open_system (&bus);
+      r = sd.sd_bus_open_system (&bus);
     }
   else
-    r = sd_bus_open_user (&bus);
+    r = sd.sd_bus_open_user (&bus);
   if (r < 0)
     return pith_fail (err, -r, "--systemd-cgroup: cannot reach the systemd %s manager over D-Bus (is systemd running?)",
                       geteuid () == 0 ? "system" : "user");
@@ -135,14 +192,14 @@ static int
 bus_error (pith_error *err, int r, sd_bus_error *e, const char *what)
 {
   int ret = pith_fail (err, e->message ? 0 : -r, "%s%s%s", what, e->message ? ": " : "", e->message ? e->message : "");
-  sd_bus_error_free (e);
+  sd.sd_bus_error_free (e);
   return ret;
 }
 
 static int
 append_u64 (sd_bus_message *m, const char *name, uint64_t v)
 {
-  return sd_bus_message_append (m, "(sv)", name, "t", v);
+  return sd.sd_bus_message_append (m, "(sv)", name, "t", v);
 }
 
 /* AllowedCPUs / AllowedMemoryNodes: a byte array, bit N for CPU N. */
@@ -162,11 +219,11 @@ append_mask (sd_bus_message *m, const char *name, const char *list)
   mask = xzalloc (len + 1);
   for (size_t i = 0; i < n; i++)
     mask[ids[i] / 8] |= (uint8_t) (1u << (ids[i] % 8));
-  if ((r = sd_bus_message_open_container (m, 'r', "sv")) < 0 || (r = sd_bus_message_append (m, "s", name)) < 0
-      || (r = sd_bus_message_open_container (m, 'v', "ay")) < 0 || (r = sd_bus_message_append_array (m, 'y', mask, len)) < 0
-      || (r = sd_bus_message_close_container (m)) < 0)
+  if ((r = sd.sd_bus_message_open_container (m, 'r', "sv")) < 0 || (r = sd.sd_bus_message_append (m, "s", name)) < 0
+      || (r = sd.sd_bus_message_open_container (m, 'v', "ay")) < 0 || (r = sd.sd_bus_message_append_array (m, 'y', mask, len)) < 0
+      || (r = sd.sd_bus_message_close_container (m)) < 0)
     return r;
-  return sd_bus_message_close_container (m);
+  return sd.sd_bus_message_close_container (m);
 }
 
 static uint64_t
@@ -243,35 +300,35 @@ start_scope (sd_bus *bus, struct cgroup_plan *plan, pid_t pid, const oci_resourc
   cleanup_free char *description = xasprintf ("pith container %s", plan->unit);
   int ret;
 
-  ret = sd_bus_message_new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+  ret = sd.sd_bus_message_new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                         "org.freedesktop.systemd1.Manager", "StartTransientUnit");
   if (ret >= 0)
-    ret = sd_bus_message_append (m, "ss", plan->unit, "fail");
+    ret = sd.sd_bus_message_append (m, "ss", plan->unit, "fail");
   if (ret >= 0)
-    ret = sd_bus_message_open_container (m, 'a', "(sv)");
+    ret = sd.sd_bus_message_open_container (m, 'a', "(sv)");
   if (ret >= 0)
-    ret = sd_bus_message_append (m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice",
+    ret = sd.sd_bus_message_append (m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice",
                                  "s", plan->slice, "Delegate", "b", 1, "DefaultDependencies", "b", 0, "CollectMode",
                                  "s", "inactive-or-failed", "MemoryAccounting", "b", 1, "CPUAccounting", "b", 1,
                                  "TasksAccounting", "b", 1);
   if (ret >= 0)
-    ret = sd_bus_message_append (m, "(sv)", plan->v2 ? "IOAccounting" : "BlockIOAccounting", "b", 1);
+    ret = sd.sd_bus_message_append (m, "(sv)", plan->v2 ? "IOAccounting" : "BlockIOAccounting", "b", 1);
   if (ret >= 0)
-    ret = sd_bus_message_append (m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+    ret = sd.sd_bus_message_append (m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
   if (ret >= 0)
     ret = append_resources (m, plan, r);
   if (ret >= 0)
-    ret = sd_bus_message_close_container (m);
+    ret = sd.sd_bus_message_close_container (m);
   if (ret >= 0)
-    ret = sd_bus_message_append (m, "a(sa(sv))", 0);
+    ret = sd.sd_bus_message_append (m, "a(sa(sv))", 0);
   if (ret < 0)
     {
-      sd_bus_message_unref (m);
+      sd.sd_bus_message_unref (m);
       return pith_fail (err, -ret, "build the systemd StartTransientUnit call");
     }
-  ret = sd_bus_call (bus, m, 0, &e, &reply);
-  sd_bus_message_unref (m);
-  sd_bus_message_unref (reply);
+  ret = sd.sd_bus_call (bus, m, 0, &e, &reply);
+  sd.sd_bus_message_unref (m);
+  sd.sd_bus_message_unref (reply);
   if (ret < 0)
     return bus_error (err, ret, &e, "start the systemd scope");
   /* The call queues a job: the scope exists once the init is in it. */
@@ -321,19 +378,19 @@ sd_update (pith_context *ctx, struct cgroup_plan *plan, const oci_resources *r, 
   if (bus_open (&bus, err) < 0)
     return -1;
   /* systemd rewrites the files it owns on reload: tell it the new values too. */
-  ret = sd_bus_message_new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+  ret = sd.sd_bus_message_new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                         "org.freedesktop.systemd1.Manager", "SetUnitProperties");
   if (ret >= 0)
-    ret = sd_bus_message_append (m, "sb", plan->unit, 1);
+    ret = sd.sd_bus_message_append (m, "sb", plan->unit, 1);
   if (ret >= 0)
-    ret = sd_bus_message_open_container (m, 'a', "(sv)");
+    ret = sd.sd_bus_message_open_container (m, 'a', "(sv)");
   if (ret >= 0)
     ret = append_resources (m, plan, r);
   if (ret >= 0)
-    ret = sd_bus_message_close_container (m);
+    ret = sd.sd_bus_message_close_container (m);
   if (ret >= 0)
-    ret = sd_bus_call (bus, m, 0, &e, NULL);
-  sd_bus_message_unref (m);
+    ret = sd.sd_bus_call (bus, m, 0, &e, NULL);
+  sd.sd_bus_message_unref (m);
   if (ret < 0)
     return bus_error (err, ret, &e, "update the systemd scope");
   return cgroup_fs_apply (plan, r, err);
@@ -351,12 +408,12 @@ sd_destroy (pith_context *ctx, struct cgroup_plan *plan, pith_error *err)
     pith_error_release (&ignored);
   if (plan->unit && bus_open (&bus, &ignored) == 0)
     {
-      int r = sd_bus_call_method (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+      int r = sd.sd_bus_call_method (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                   "org.freedesktop.systemd1.Manager", "StopUnit", &e, NULL, "ss", plan->unit,
                                   "replace");
-      if (r < 0 && !sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit"))
+      if (r < 0 && !sd.sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit"))
         pith_warn (ctx, "stop systemd unit %s: %s", plan->unit, e.message ? e.message : strerror (-r));
-      sd_bus_error_free (&e);
+      sd.sd_bus_error_free (&e);
     }
   pith_error_release (&ignored);
   return plan->fs->destroy (ctx, plan, err);

@@ -322,6 +322,8 @@ v1_destroy (pith_context *ctx, struct cgroup_plan *plan, pith_error *err)
   pith_error ignored = { 0 };
 
   (void) ctx;
+  if (cgroup_fs_remove_if_empty (plan))
+    return 0;
   /* Frozen tasks would not die: thaw first (a paused container, or a
    * pith killed while signalling). */
   if (cgroup_find (plan, "freezer"))

@@ -344,6 +344,8 @@ v2_destroy (pith_context *ctx, struct cgroup_plan *plan, pith_error *err)
   pith_error ignored = { 0 };
 
   (void) ctx;
+  if (cgroup_fs_remove_if_empty (plan))
+    return 0;
   if (v2_signal_all (plan, SIGKILL, &ignored) < 0)
     pith_error_release (&ignored);
   if (cgroup_has_file (plan->h[0].dir, "cgroup.freeze") && cgroup_v2_freeze (plan->h[0].dir, false, &ignored) < 0)

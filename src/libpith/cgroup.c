@@ -170,6 +170,9 @@ cgroup_plan_make (pith_context *ctx, const oci_linux *linux, const char *id, str
   const char *config_path = linux ? linux->cgroups_path : NULL;
 
   plan_init (plan);
+  /* --cgroup-manager disabled: no cgroup at all (cgroup-none.c). */
+  if (ctx->cgroup_disabled)
+    return cgroup_none_plan (ctx, linux ? linux->resources : NULL, plan, err);
   if (read_hierarchies (plan, err) < 0)
     return -1;
   plan->fs = plan->v2 ? &cgroup_driver_v2 : &cgroup_driver_v1;
@@ -230,6 +233,9 @@ cgroup_plan_load (const oci_saved_state *s, struct cgroup_plan *plan, pith_error
   plan->v2 = plan->n > 0 && !has_v1;
   plan->fs = plan->v2 ? &cgroup_driver_v2 : &cgroup_driver_v1;
   plan->driver = s->systemd_cgroup_present && s->systemd_cgroup ? &cgroup_driver_systemd : plan->fs;
+  /* No paths saved: made with --cgroup-manager disabled. */
+  if (plan->n == 0)
+    plan->driver = &cgroup_driver_none;
   if (plan->n > 0)
     {
       /* A systemd scope's unit is the last component of its cgroup. */
@@ -292,6 +298,12 @@ cgroup_prepare (pith_context *ctx, struct cgroup_plan *plan, const oci_resources
   return plan->driver->prepare (ctx, plan, resources, err);
 }
 
+bool
+cgroup_prepare_before_clone (const struct cgroup_plan *plan)
+{
+  return plan->v2 || plan->driver == &cgroup_driver_systemd;
+}
+
 int
 cgroup_join (pith_context *ctx, struct cgroup_plan *plan, pid_t pid, const oci_resources *resources,
              pith_error *err)
@@ -325,7 +337,7 @@ cgroup_state_signal (const oci_saved_state *s, int signo, pith_error *err)
   struct cgroup_plan plan;
   int ret = cgroup_plan_load (s, &plan, err);
 
-  if (ret == 0 && plan.n > 0)
+  if (ret == 0)
     ret = plan.driver->signal_all (&plan, signo, err);
   cgroup_plan_release (&plan);
   return ret;

@@ -53,6 +53,8 @@ struct cgroup_driver
 extern const struct cgroup_driver cgroup_driver_v1;
 extern const struct cgroup_driver cgroup_driver_v2;
 extern const struct cgroup_driver cgroup_driver_systemd;
+/* No cgroup at all, for --cgroup-manager disabled (cgroup-none.c). */
+extern const struct cgroup_driver cgroup_driver_none;
 
 struct cgroup_plan
 {
@@ -79,11 +81,20 @@ int cgroup_plan_make (pith_context *ctx, const oci_linux *linux, const char *id,
 /* The plan of an existing container, from its saved state. */
 int cgroup_plan_load (const oci_saved_state *s, struct cgroup_plan *plan, pith_error *err);
 void cgroup_plan_release (struct cgroup_plan *plan);
+/* --cgroup-manager disabled: an initialised PLAN gets the "none" driver;
+ * resources nothing could enforce are refused, by name. */
+int cgroup_none_plan (pith_context *ctx, const oci_resources *r, struct cgroup_plan *plan, pith_error *err);
+bool cgroup_plan_disabled (const struct cgroup_plan *plan);
 /* key: controllers of a hierarchy ("unified" for cgroup2), value: directory. */
 void cgroup_plan_save (const struct cgroup_plan *plan, oci_map_string **paths);
 
-/* Create: before the clone, then with the init's pid. */
+/* Create: prepare (directories, limits), then join with the init's pid. */
 int cgroup_prepare (pith_context *ctx, struct cgroup_plan *plan, const oci_resources *resources, pith_error *err);
+/* Whether prepare must come before the clone: on v2 the init is cloned
+ * straight into its cgroup, and the systemd driver's prepare is a check
+ * that must fail before anything runs.  Otherwise the cgroup is made
+ * while the init starts. */
+bool cgroup_prepare_before_clone (const struct cgroup_plan *plan);
 int cgroup_join (pith_context *ctx, struct cgroup_plan *plan, pid_t pid, const oci_resources *resources,
                  pith_error *err);
 int cgroup_destroy (pith_context *ctx, struct cgroup_plan *plan, pith_error *err);
@@ -110,6 +121,10 @@ const struct cgroup_hierarchy *cgroup_find (const struct cgroup_plan *plan, cons
 /* Writes VALUE to DIR/FILE; a missing file is reported as the kernel
  * lacking that knob. */
 int cgroup_write (const char *dir, const char *file, const char *value, pith_error *err);
+/* The same in two steps, for a knob written several times (device rules):
+ * one open, then one write() per value. */
+int cgroup_open_knob (const char *dir, const char *file, pith_error *err);
+int cgroup_write_fd (int fd, const char *dir, const char *file, const char *value, pith_error *err);
 int cgroup_write_u64 (const char *dir, const char *file, uint64_t value, pith_error *err);
 int cgroup_write_i64 (const char *dir, const char *file, int64_t value, pith_error *err);
 /* DIR/FILE into *OUT (trailing newline removed). */
@@ -131,6 +146,9 @@ int cgroup_fs_pids (const struct cgroup_plan *plan, pid_t **pids, size_t *n, pit
 int cgroup_fs_signal_procs (const struct cgroup_plan *plan, int signo, pith_error *err);
 /* Removes each hierarchy's directory, killing what keeps it busy. */
 int cgroup_fs_remove (const struct cgroup_plan *plan, pith_error *err);
+/* Only rmdir: true when every directory is gone, as at the delete of a
+ * container whose processes have all exited (then nothing else is needed). */
+bool cgroup_fs_remove_if_empty (const struct cgroup_plan *plan);
 /* Applies R to every hierarchy of the plan (v1 or cgroup2 writers by kind). */
 int cgroup_fs_apply (const struct cgroup_plan *plan, const oci_resources *r, pith_error *err);
 /* Freezes, signals every process, thaws again (unless it was frozen

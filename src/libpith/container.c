@@ -50,6 +50,22 @@ container_open (pith_context *ctx, const char *id, bool exclusive, struct contai
   return 0;
 }
 
+int
+container_from_launch (struct launch *l, struct container *c, pith_error *err)
+{
+  memset (c, 0, sizeof *c);
+  c->rootfd = -1;
+  c->id = l->id;
+  c->dirfd = steal_fd (&l->state_dirfd);
+  c->state = state_load (c->dirfd, l->id, err);
+  if (c->state == NULL)
+    return -1;
+  c->status = STATUS_CREATED;
+  c->config = l->bundle.config;
+  c->config_borrowed = true;
+  return 0;
+}
+
 void
 container_close (struct container *c)
 {
@@ -58,7 +74,8 @@ container_close (struct container *c)
   if (c->rootfd >= 0)
     close (c->rootfd);
   oci_saved_state_free (c->state);
-  oci_config_free (c->config);
+  if (!c->config_borrowed)
+    oci_config_free (c->config);
   memset (c, 0, sizeof *c);
   c->rootfd = c->dirfd = -1;
 }
@@ -121,7 +138,8 @@ pith_container_create (pith_context *ctx, const char *id, const pith_create_opti
 }
 
 int
-container_start (pith_context *ctx, struct container *c, struct notify_proxy *notify, pith_error *err)
+container_start (pith_context *ctx, struct container *c, struct notify_proxy *notify, struct phase_clock *clock,
+                 pith_error *err)
 {
   cleanup_free char *state_json = NULL, *reply = NULL;
   cleanup_close int conn = -1, agent = -1;
@@ -155,7 +173,12 @@ container_start (pith_context *ctx, struct container *c, struct notify_proxy *no
     return pith_wrap (err, "start container \"%s\"", c->id);
   if (reply_len > 0)
     return pith_fail (err, 0, "%s", reply);
-  run_hooks_warn (ctx, c, "poststart", "running");
+  phase_mark (ctx, clock, "exec handshake: the init got the start and exec'd");
+  if (config->hooks && config->hooks->poststart_len)
+    {
+      run_hooks_warn (ctx, c, "poststart", "running");
+      phase_mark (ctx, clock, "hooks poststart");
+    }
   return 0;
 }
 
@@ -164,11 +187,15 @@ pith_container_start (pith_context *ctx, const char *id, pith_error *err)
 {
   struct notify_proxy notify = { .sock = -1 };
   cleanup_close int pidfd = -1;
+  struct phase_clock clock;
   struct container c;
-  int ret = container_open (ctx, id, true, &c, err);
+  int ret;
 
+  phase_start (ctx, &clock);
+  ret = container_open (ctx, id, true, &c, err);
+  phase_mark (ctx, &clock, "open and lock the state");
   if (ret == 0)
-    ret = container_start (ctx, &c, &notify, err);
+    ret = container_start (ctx, &c, &notify, &clock, err);
   if (ret == 0 && notify.sock >= 0)
     {
       pidfd = container_pidfd (&c, err);
@@ -275,54 +302,39 @@ kill_and_wait (struct container *c, pith_error *err)
   return 0;
 }
 
+int
+container_delete (pith_context *ctx, struct container *c, bool force, pith_error *err)
+{
+  if ((c->status == STATUS_RUNNING || c->status == STATUS_PAUSED) && !force)
+    return pith_fail (err, 0, "cannot delete container \"%s\" that is not stopped: it is %s", c->id,
+                      container_status_name (c->status));
+  /* A paused container's tasks could not die: thaw it first. */
+  if (c->status == STATUS_PAUSED && cgroup_state_thaw (c->state, err) < 0)
+    return -1;
+  /* A created container has run nothing yet: deleting it needs no force. */
+  if (c->status != STATUS_STOPPED && kill_and_wait (c, err) < 0)
+    return -1;
+  if (cgroup_state_destroy (ctx, c->state, err) < 0 || intelrdt_destroy (c->dirfd, err) < 0)
+    return pith_wrap (err, "delete container \"%s\"", c->id);
+  run_hooks_warn (ctx, c, "poststop", "stopped");
+  return state_dir_remove (c->rootfd, c->id, err);
+}
+
 PITH_PUBLIC int
 pith_container_delete (pith_context *ctx, const char *id, bool force, pith_error *err)
 {
   struct container c;
   int ret = container_open (ctx, id, true, &c, err);
 
-  if (ret < 0)
+  if (ret == 0)
+    ret = container_delete (ctx, &c, force, err);
+  /* As runc: forcing the delete of what is already gone succeeds
+   * (engines delete --force after every failed create). */
+  else if (force && err->errno_value == ENOENT)
     {
-      /* As runc: forcing the delete of what is already gone succeeds
-       * (engines delete --force after every failed create). */
-      if (force && err->errno_value == ENOENT)
-        {
-          pith_error_release (err);
-          ret = 0;
-        }
-      goto out;
+      pith_error_release (err);
+      ret = 0;
     }
-  if ((c.status == STATUS_RUNNING || c.status == STATUS_PAUSED) && !force)
-    {
-      ret = pith_fail (err, 0, "cannot delete container \"%s\" that is not stopped: it is %s", id,
-                       container_status_name (c.status));
-      goto out;
-    }
-  /* A paused container's tasks could not die: thaw it first. */
-  if (c.status == STATUS_PAUSED && cgroup_state_thaw (c.state, err) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  /* A created container has run nothing yet: deleting it needs no force. */
-  if (c.status != STATUS_STOPPED && kill_and_wait (&c, err) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  if (cgroup_state_destroy (ctx, c.state, err) < 0)
-    {
-      ret = pith_wrap (err, "delete container \"%s\"", id);
-      goto out;
-    }
-  if (intelrdt_destroy (c.dirfd, err) < 0)
-    {
-      ret = pith_wrap (err, "delete container \"%s\"", id);
-      goto out;
-    }
-  run_hooks_warn (ctx, &c, "poststop", "stopped");
-  ret = state_dir_remove (c.rootfd, id, err);
-out:
   container_close (&c);
   return ret;
 }

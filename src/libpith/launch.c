@@ -208,75 +208,7 @@ enter_net_and_rdt (struct launch *l, pith_error *err)
   return 0;
 }
 
-/* The parent's half of the protocol in launch.h, up to READY. */
-static int
-drive_setup (struct launch *l, pith_error *err)
-{
-  const oci_config *config = l->bundle.config;
-  const oci_linux *linux = config->linux;
-  const oci_hooks *hooks = config->hooks;
-  cleanup_free char *state_json = NULL;
-  uint64_t clock = 0;
-  struct sync_msg m;
-
-  phase_mark (l->ctx, &clock, "clone");
-  if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, linux, err) < 0)
-    return -1;
-  if (config->process->oom_score_adj_present
-      && write_oom_score_adj (l->pid, config->process->oom_score_adj, err) < 0)
-    return pith_wrap (err, "oomScoreAdj");
-  if (cgroup_join (l->ctx, &l->cgroups, l->pid, linux ? linux->resources : NULL, err) < 0)
-    return -1;
-  phase_mark (l->ctx, &clock, "cgroup");
-  if (linux && enter_net_and_rdt (l, err) < 0)
-    return -1;
-  if (hooks && (hooks->prestart_len || hooks->create_runtime_len || hooks->create_container_len))
-    {
-      oci_saved_state s;
-      saved_state_fill (l, &s);
-      state_json = state_document (&s, "creating", err);
-      if (state_json == NULL)
-        return -1;
-    }
-  if (sync_send (l->sync_parent, SYNC_GO, 0, state_json, -1, err) < 0)
-    return -1;
-  if (has_runtime_hooks (hooks))
-    {
-      if (sync_expect (l->sync_parent, SYNC_HOOKS_NOW, &m, err) < 0)
-        return -1;
-      sync_msg_release (&m);
-      phase_mark (l->ctx, &clock, "mounts");
-      if (hooks_run (hooks->prestart, hooks->prestart_len, "prestart", state_json, err) < 0
-          || hooks_run (hooks->create_runtime, hooks->create_runtime_len, "createRuntime", state_json, err) < 0)
-        return -1;
-      if (sync_send (l->sync_parent, SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
-        return -1;
-      phase_mark (l->ctx, &clock, "hooks");
-    }
-  if (config->process->terminal_present && config->process->terminal)
-    {
-      if (sync_expect (l->sync_parent, SYNC_PTY_MASTER, &m, err) < 0)
-        return -1;
-      if (l->opts->console_socket)
-        {
-          int r = terminal_send_to_socket (l->opts->console_socket, m.fd, err);
-          sync_msg_release (&m);
-          if (r < 0)
-            return -1;
-        }
-      else
-        {
-          l->pty_master = steal_fd (&m.fd);
-          sync_msg_release (&m);
-        }
-    }
-  if (sync_expect (l->sync_parent, SYNC_READY, &m, err) < 0)
-    return -1;
-  sync_msg_release (&m);
-  phase_mark (l->ctx, &clock, "rootfs and process setup");
-  return 0;
-}
-
+/* state.json and the config copy; the pid file waits for READY. */
 static int
 save_state (struct launch *l, pith_error *err)
 {
@@ -298,11 +230,89 @@ save_state (struct launch *l, pith_error *err)
   ret = write_file_atomic (l->state_dirfd, STATE_CONFIG_FILE, l->bundle.config_json, l->bundle.config_len, 0600, err);
   if (ret == 0)
     ret = state_save (l->state_dirfd, &s, err);
-  if (ret == 0 && l->opts->pid_file)
-    ret = pid_file_write (l->opts->pid_file, l->pid, err);
   s.cgroup_paths = NULL;
   oci_map_string_free (paths);
   return ret;
+}
+
+/* The parent's half of the protocol in launch.h, up to READY. */
+static int
+drive_setup (struct launch *l, pith_error *err)
+{
+  const oci_config *config = l->bundle.config;
+  const oci_linux *linux = config->linux;
+  const oci_hooks *hooks = config->hooks;
+  bool runtime_hooks = has_runtime_hooks (hooks);
+  cleanup_free char *state_json = NULL;
+  struct sync_msg m;
+
+  if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, linux, err) < 0)
+    return -1;
+  if (config->process->oom_score_adj_present
+      && write_oom_score_adj (l->pid, config->process->oom_score_adj, err) < 0)
+    return pith_wrap (err, "oomScoreAdj");
+  if ((l->ns.clone_flags & CLONE_NEWUSER) || config->process->oom_score_adj_present)
+    phase_mark (l->ctx, &l->clock, "uid/gid maps, oomScoreAdj");
+  if (cgroup_join (l->ctx, &l->cgroups, l->pid, linux ? linux->resources : NULL, err) < 0)
+    return -1;
+  phase_mark (l->ctx, &l->clock, "cgroup join");
+  if (linux && (linux->net_devices || linux->intel_rdt))
+    {
+      if (enter_net_and_rdt (l, err) < 0)
+        return -1;
+      phase_mark (l->ctx, &l->clock, "netDevices, intelRdt");
+    }
+  if (hooks && (hooks->prestart_len || hooks->create_runtime_len || hooks->create_container_len))
+    {
+      oci_saved_state s;
+      saved_state_fill (l, &s);
+      state_json = state_document (&s, "creating", err);
+      if (state_json == NULL)
+        return -1;
+    }
+  if (sync_send (l->sync_parent, SYNC_GO, 0, state_json, -1, err) < 0)
+    return -1;
+  /* While the init sets up: nobody reads the state before our lock goes. */
+  if (save_state (l, err) < 0)
+    return -1;
+  phase_mark (l->ctx, &l->clock, "save state");
+  if (runtime_hooks)
+    {
+      if (sync_expect (l->sync_parent, SYNC_HOOKS_NOW, &m, err) < 0)
+        return -1;
+      sync_msg_release (&m);
+      phase_mark (l->ctx, &l->clock, "waited for the init: mounts, devices");
+      if (hooks_run (hooks->prestart, hooks->prestart_len, "prestart", state_json, err) < 0
+          || hooks_run (hooks->create_runtime, hooks->create_runtime_len, "createRuntime", state_json, err) < 0)
+        return -1;
+      if (sync_send (l->sync_parent, SYNC_HOOKS_DONE, 0, NULL, -1, err) < 0)
+        return -1;
+      phase_mark (l->ctx, &l->clock, "hooks prestart, createRuntime");
+    }
+  if (config->process->terminal_present && config->process->terminal)
+    {
+      if (sync_expect (l->sync_parent, SYNC_PTY_MASTER, &m, err) < 0)
+        return -1;
+      if (l->opts->console_socket)
+        {
+          int r = terminal_send_to_socket (l->opts->console_socket, m.fd, err);
+          sync_msg_release (&m);
+          if (r < 0)
+            return -1;
+        }
+      else
+        {
+          l->pty_master = steal_fd (&m.fd);
+          sync_msg_release (&m);
+        }
+    }
+  if (sync_expect (l->sync_parent, SYNC_READY, &m, err) < 0)
+    return -1;
+  sync_msg_release (&m);
+  phase_mark (l->ctx, &l->clock,
+              runtime_hooks ? "waited for the init: createContainer hooks, rootfs, process setup"
+                            : "waited for the init: mounts, devices, rootfs, process setup");
+  return 0;
 }
 
 /* Undoes a create that failed after the state directory existed. */
@@ -336,10 +346,11 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   int sv[2];
   struct ns_saved saved_ns = { -1, -1 };
   const oci_config *config;
-  uint64_t clock = 0;
-  bool notify;
+  const oci_resources *resources;
+  bool notify, cgroup_first;
 
   memset (l, 0, sizeof *l);
+  phase_start (ctx, &l->clock);
   l->ctx = ctx;
   l->id = id;
   l->opts = opts;
@@ -348,12 +359,12 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   for (int k = 0; k < NS_COUNT; k++)
     l->ns.join_fd[k] = -1;
 
-  phase_mark (ctx, &clock, "begin");
   if (validate_container_id (id, err) < 0 || bundle_load (opts->bundle, &l->bundle, err) < 0)
     return -1;
   config = l->bundle.config;
   if (validate_options (config, opts, foreground, err) < 0)
     return -1;
+  phase_mark (ctx, &l->clock, "parse and validate config.json");
   l->listen_fds = launch_listen_fds ();
   l->preserved_fds = l->listen_fds + opts->preserve_fds;
   if (notify_plan (ctx, id, l->bundle.config, &notify, err) < 0)
@@ -371,8 +382,12 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
     return -1;
   if (config->process->exec_cpu_affinity)
     pith_debug (ctx, "process.execCPUAffinity: not for the container's init (runtime-spec), only for exec");
-  phase_mark (ctx, &clock, "parse and plan");
+  phase_mark (ctx, &l->clock, "plan cgroups and namespaces, prepare seccomp and labels");
 
+  resources = config->linux ? config->linux->resources : NULL;
+  /* On v2 the init is cloned into its cgroup (CLONE_INTO_CGROUP), which
+   * must exist first; on v1 it is made while the init starts up. */
+  cgroup_first = cgroup_prepare_before_clone (&l->cgroups);
   rootfd = state_root_open (ctx, true, err);
   if (rootfd < 0)
     return -1;
@@ -389,10 +404,14 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
     }
   l->sync_parent = sv[0];
   l->sync_child = sv[1];
+  phase_mark (ctx, &l->clock, "state directory");
 
-  /* The cgroup is ready before the clone, so the init can start in it. */
-  if (cgroup_prepare (ctx, &l->cgroups, config->linux ? config->linux->resources : NULL, err) < 0)
-    goto fail;
+  if (cgroup_first)
+    {
+      if (cgroup_prepare (ctx, &l->cgroups, resources, err) < 0)
+        goto fail;
+      phase_mark (ctx, &l->clock, "cgroup create and limits");
+    }
   if (ns_parent_prepare (&l->ns, config->linux, &saved_ns, err) < 0)
     {
       ns_parent_restore (&saved_ns, err);
@@ -403,16 +422,25 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
     init_main (l);
   if (ns_parent_restore (&saved_ns, err) < 0 || l->pid < 0)
     goto fail;
+  phase_mark (ctx, &l->clock, "namespaces: clone the init");
+  if (!cgroup_first)
+    {
+      if (cgroup_prepare (ctx, &l->cgroups, resources, err) < 0)
+        goto fail;
+      phase_mark (ctx, &l->clock, "cgroup create and limits (the init starting meanwhile)");
+    }
   close (steal_fd (&l->sync_child));
   close (steal_fd (&l->start_listen));
   idmap_release_mounts (steal_pointer (&l->idmapped), config->mounts_len);
 
-  if (drive_setup (l, err) < 0 || save_state (l, err) < 0)
+  if (drive_setup (l, err) < 0)
+    goto fail;
+  if (opts->pid_file && pid_file_write (opts->pid_file, l->pid, err) < 0)
     goto fail;
   if (sync_send (l->sync_parent, SYNC_SAVED, 0, NULL, -1, err) < 0)
     goto fail;
   close (steal_fd (&l->sync_parent));
-  phase_mark (ctx, &clock, "save state");
+  phase_mark (ctx, &l->clock, "pid file, SAVED");
   return 0;
 
 fail:

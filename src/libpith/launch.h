@@ -4,12 +4,15 @@
  *   parent                               init (the clone)
  *   ------                               ----
  *   (before: seccomp compiled, labels
- *   checked, idmapped mounts cloned)
+ *   checked, idmapped mounts cloned;
+ *   on v2, cgroup created and limited)
  *   clone with the new namespaces  ->    [new userns: wait for GO]
- *   uid/gid maps, oom_score_adj          join namespaces by path
- *   cgroups: create, limit, join         hostname, keyring
+ *   (v1: cgroup created and limited)     join namespaces by path
+ *   uid/gid maps, oom_score_adj          [new cgroup ns: wait for GO]
+ *   cgroup join                          hostname, keyring
  *   netDevices, intelRdt
  *   GO (state JSON for hooks)      ->    mounts, devices
+ *   state.json, config copy
  *                                  <-    HOOKS_NOW (when there are hooks)
  *   prestart, createRuntime hooks
  *   HOOKS_DONE                     ->    createContainer hooks
@@ -18,12 +21,17 @@
  *                                  <-    PTY_MASTER (with terminal)
  *   console socket                       find the executable, cwd
  *                                  <-    READY
- *   state.json, pid file
+ *   pid file
  *   SAVED                          ->    wait on start.sock for `start`
  *
  * Any failure in the init is sent as ERROR and the init exits; the parent
- * then removes everything it made.  The init waits for GO only where it
- * needs it, so its mount work overlaps the parent's cgroup work.
+ * then removes everything it made (the state directory with its files).
+ * The init waits for GO only where it needs it, so that its work overlaps
+ * the parent's; the state is written while the init sets up, under the
+ * directory's lock, so no other command sees it before SAVED.  With
+ * --debug the parent marks its phases on L->clock; the init inherits the
+ * clock and can mark its own on the same time line.  The parent sees the
+ * init's work only as the time it waited for the next message.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef PITH_LAUNCH_H
 #define PITH_LAUNCH_H
@@ -33,6 +41,7 @@
 
 #include "bundle.h"
 #include "cgroup.h"
+#include "log.h"
 #include "namespaces.h"
 #include "pith.h"
 #include "security.h"
@@ -56,6 +65,7 @@ struct launch
   bool relay_terminal;
   struct process_security security; /* seccomp program, labels: prepared before clone */
   int *idmapped;    /* per mount: idmapped source clone, or -1 (NULL: none) */
+  struct phase_clock clock; /* --debug phase timings, from the start of create */
 };
 
 /* Creates the container: on success the init waits for `start`, the state

@@ -13,6 +13,8 @@ libpith_sources = \
 	src/libpith/cgroup-check.c src/libpith/cgroup-commands.c src/libpith/cgroup-convert.c \
 	src/libpith/cgroup-devices.c src/libpith/cgroup-events.c src/libpith/cgroup-fs.c \
 	src/libpith/cgroup-mount.c src/libpith/cgroup-stats.c src/libpith/cgroup-systemd.c \
+	src/libpith/cgroup-none.c \
+	src/libpith/checkpoint.c \
 	src/libpith/container.c src/libpith/container.h \
 	src/libpith/devices.c src/libpith/devices.h \
 	src/libpith/error.c src/libpith/error.h \
@@ -53,7 +55,7 @@ libpith_sources = \
 	src/libpith/validate.c \
 	src/libpith/version.c
 
-libpith_libs = libocispec/libocispec.la $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(SYSTEMD_LIBS) $(LIBM)
+libpith_libs = libocispec/libocispec.la $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
 
 noinst_LTLIBRARIES += src/libpith/libpith-core.la
 src_libpith_libpith_core_la_SOURCES = $(libpith_sources)

@@ -20,8 +20,20 @@ void pith_log (pith_context *ctx, enum pith_log_level level, const char *fmt, ..
 
 #define pith_warn(ctx, ...) pith_log ((ctx), PITH_LOG_WARNING, __VA_ARGS__)
 
-/* Per-phase timing for --debug: `phase_mark (ctx, &clock, "mounts")` logs
- * the microseconds since the previous mark. */
-void phase_mark (pith_context *ctx, uint64_t *clock, const char *phase);
+/* Per-phase timing for --debug.  One clock runs through a whole command
+ * (run: create, start, the wait and delete); each mark logs how long the
+ * phase that just ended took (wall, and CPU of the process marking it), and
+ * when it ended on the command's time line.
+ * The container init inherits the clock in its copy of struct launch, so
+ * its marks land on the same line (CLOCK_MONOTONIC is system-wide). */
+struct phase_clock
+{
+  uint64_t start; /* µs, CLOCK_MONOTONIC; 0 without --debug */
+  uint64_t last;
+  uint64_t cpu_last; /* µs of this process's CPU time at the last mark */
+};
+
+void phase_start (pith_context *ctx, struct phase_clock *clock);
+void phase_mark (pith_context *ctx, struct phase_clock *clock, const char *phase);
 
 #endif

@@ -46,6 +46,9 @@ typedef struct pith_context
   bool debug;            /* emit PITH_LOG_DEBUG messages, with phase timings */
   pith_log_fn log;       /* may be NULL */
   void *log_arg;
+  /* No cgroup at all (crun's --cgroup-manager disabled): the container
+   * stays in the caller's cgroups, and linux.resources is refused. */
+  bool cgroup_disabled;
 } pith_context;
 
 enum pith_create_flags
@@ -100,6 +103,38 @@ typedef struct pith_exec_options
   unsigned flags;                /* enum pith_exec_flags */
 } pith_exec_options;
 
+/* Checkpoint and restore run the criu binary ($PITH_CRIU, or criu in PATH). */
+enum pith_checkpoint_flags
+{
+  PITH_CHECKPOINT_LEAVE_RUNNING = 1 << 0, /* the container goes on after the dump */
+  PITH_CHECKPOINT_TCP_ESTABLISHED = 1 << 1,
+  PITH_CHECKPOINT_EXT_UNIX_SK = 1 << 2,
+  PITH_CHECKPOINT_SHELL_JOB = 1 << 3,
+  PITH_CHECKPOINT_FILE_LOCKS = 1 << 4,
+  PITH_CHECKPOINT_PRE_DUMP = 1 << 5, /* memory only, the container goes on */
+  PITH_RESTORE_DETACH = 1 << 6,      /* restore: return once it runs */
+  PITH_RESTORE_NO_PIVOT = 1 << 7,    /* restore: refused (criu always uses pivot_root) */
+};
+
+typedef struct pith_checkpoint_options
+{
+  const char *image_path;          /* criu's images; NULL: ./checkpoint */
+  const char *work_path;           /* criu's log and work files; NULL: image_path */
+  const char *parent_path;         /* a previous pre-dump, relative to image_path */
+  const char *manage_cgroups_mode; /* soft, full, strict or ignore; NULL: soft */
+  unsigned flags;                  /* enum pith_checkpoint_flags */
+} pith_checkpoint_options;
+
+typedef struct pith_restore_options
+{
+  const char *image_path;     /* NULL: ./checkpoint */
+  const char *work_path;      /* NULL: image_path */
+  const char *bundle;         /* NULL: the current directory */
+  const char *pid_file;       /* NULL: none */
+  const char *console_socket; /* refused: a restored terminal cannot be handed over */
+  unsigned flags;             /* enum pith_checkpoint_flags */
+} pith_restore_options;
+
 typedef struct pith_list_entry
 {
   char *id;
@@ -128,6 +163,15 @@ PITH_PUBLIC int pith_container_run (pith_context *ctx, const char *id, const pit
  * stores its exit status. */
 PITH_PUBLIC int pith_container_exec (pith_context *ctx, const char *id, const pith_exec_options *opts,
                                      int *exit_status, pith_error *err);
+/* Dumps a running container with criu; unless PITH_CHECKPOINT_LEAVE_RUNNING
+ * or _PRE_DUMP, the container is then gone, as after delete. */
+PITH_PUBLIC int pith_container_checkpoint (pith_context *ctx, const char *id, const pith_checkpoint_options *opts,
+                                           pith_error *err);
+/* A new container ID from the bundle and criu's images.  Unless
+ * PITH_RESTORE_DETACH, waits for it as pith_container_run does, stores its
+ * exit status and deletes it. */
+PITH_PUBLIC int pith_container_restore (pith_context *ctx, const char *id, const pith_restore_options *opts,
+                                        int *exit_status, pith_error *err);
 PITH_PUBLIC int pith_container_state (pith_context *ctx, const char *id, char **json, pith_error *err);
 PITH_PUBLIC int pith_container_kill (pith_context *ctx, const char *id, int signo, bool all, pith_error *err);
 PITH_PUBLIC int pith_container_delete (pith_context *ctx, const char *id, bool force, pith_error *err);

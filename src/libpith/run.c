@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <config.h>
 
+#include <errno.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -12,6 +13,29 @@
 #include "notify.h"
 #include "supervise.h"
 #include "utils.h"
+
+/* pith_container_delete --force, with the config create parsed. */
+static int
+delete_after_run (pith_context *ctx, struct launch *l, struct container *c)
+{
+  pith_error err = { 0 };
+  int ret = container_open (ctx, l->id, true, c, &err);
+
+  if (ret == 0)
+    {
+      c->config = l->bundle.config;
+      c->config_borrowed = true;
+      ret = container_delete (ctx, c, true, &err);
+    }
+  /* Gone already (someone ran delete): nothing left to do. */
+  else if (err.errno_value == ENOENT)
+    ret = 0;
+  container_close (c);
+  if (ret < 0)
+    pith_warn (ctx, "%s", err.msg);
+  pith_error_release (&err);
+  return ret;
+}
 
 PITH_PUBLIC int
 pith_container_run (pith_context *ctx, const char *id, const pith_create_options *opts, int *exit_status,
@@ -32,11 +56,10 @@ pith_container_run (pith_context *ctx, const char *id, const pith_create_options
   ret = launch_create (ctx, id, opts, foreground, &l, err);
   if (ret == 0)
     {
-      /* Release create's lock; start takes its own. */
-      close (steal_fd (&l.state_dirfd));
-      ret = container_open (ctx, id, true, &c, err);
+      /* Straight on with create's lock and parsed config. */
+      ret = container_from_launch (&l, &c, err);
       if (ret == 0)
-        ret = container_start (ctx, &c, &notify, err);
+        ret = container_start (ctx, &c, &notify, &l.clock, err);
       if (ret == 0 && !foreground && notify.sock >= 0)
         {
           pidfd = container_pidfd (&c, err);
@@ -57,12 +80,11 @@ pith_container_run (pith_context *ctx, const char *id, const pith_create_options
       struct supervise_target t = { .pid = l.pid, .pty = l.pty_master, .notify = &notify };
 
       ret = supervise_wait (&sup, &t, exit_status, err);
+      phase_mark (ctx, &l.clock, "the container ran");
       if (!(opts->flags & PITH_RUN_KEEP))
         {
-          pith_error del_err = { 0 };
-          if (pith_container_delete (ctx, id, true, &del_err) < 0)
-            pith_warn (ctx, "%s", del_err.msg);
-          pith_error_release (&del_err);
+          if (delete_after_run (ctx, &l, &c) == 0)
+            phase_mark (ctx, &l.clock, "delete");
         }
     }
   notify_proxy_close (&notify);

@@ -73,11 +73,15 @@ int
 state_root_open (pith_context *ctx, bool create, pith_error *err)
 {
   const char *root = state_root_path (ctx);
-  int fd;
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (create && mkdir_p (root, 0700, err) < 0)
-    return pith_wrap (err, "create state root");
-  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* It exists but for the first container: mkdir -p only then. */
+  if (fd < 0 && errno == ENOENT && create)
+    {
+      if (mkdir_p (root, 0700, err) < 0)
+        return pith_wrap (err, "create state root");
+      fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
   if (fd < 0)
     return pith_fail (err, errno, "open state root `%s`", root);
   return fd;
@@ -133,6 +137,16 @@ state_dir_open (int rootfd, const char *id, bool exclusive, pith_error *err)
 int
 state_dir_remove (int rootfd, const char *id, pith_error *err)
 {
+  cleanup_close int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+  /* The two files every container has, by name; the walk only for more. */
+  if (fd >= 0)
+    {
+      unlinkat (fd, STATE_FILE, 0);
+      unlinkat (fd, STATE_CONFIG_FILE, 0);
+      if (unlinkat (rootfd, id, AT_REMOVEDIR) == 0)
+        return 0;
+    }
   if (remove_tree_at (rootfd, id, err) < 0)
     return pith_wrap (err, "remove state of \"%s\"", id);
   return 0;

@@ -118,11 +118,7 @@ S_CLEANUP = ('runtime.md: "The container MUST be destroyed by undoing the steps 
 # matches anything is reported, to be removed.
 
 KNOWN = {
-    "pith": [
-        ("mounts", ["cgroup hierarchy", "has option no"],
-         "pith's cgroup v1 mount: the per-hierarchy mounts under /sys/fs/cgroup miss the "
-         "entry's nosuid/nodev/noexec (runc applies them)"),
-    ],
+    "pith": [],
     "runc": [
         ("create", ["create with an unknown capability fails"],
          "runc 1.1 only warns about an unknown capability"),

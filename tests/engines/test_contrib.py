@@ -25,6 +25,8 @@ def test_podman_snippet():
     # the built-in lists are replaced, not extended: keep the usual runtimes
     assert {"crun", "runc"} <= set(eng["runtime_supports_json"])
     assert "crun" in eng["runtime_supports_nocgroups"]
+    # Podman 4.x reads the singular key: both must say the same
+    assert eng["runtime_supports_nocgroup"] == eng["runtime_supports_nocgroups"]
     assert any(p.endswith("/pith") for p in eng["runtimes"]["pith"])
 
 

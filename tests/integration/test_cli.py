@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from pithtest import ALL_NAMESPACES, DEFAULT_STATE_ROOT, RFC3339_RE, make_rootfs, wait_for
+from pithtest import (ALL_NAMESPACES, DEFAULT_STATE_ROOT, RFC3339_RE, cgroup_all_mounts, make_rootfs,
+                      pid_alive, wait_for)
 
 LEVELS = {"error", "warning", "info", "debug"}
 
@@ -23,6 +24,8 @@ def test_version(rt):
 @pytest.mark.parametrize("flags", [
     ["--debug"], ["--systemd-cgroup"], ["--rootless", "true"], ["--rootless", "false"],
     ["--rootless", "auto"], ["--log-format", "text"], ["--log-format", "json"],
+    ["--cgroup-manager", "cgroupfs"], ["--cgroup-manager", "systemd"], ["--cgroup-manager", "disabled"],
+    ["--cgroup-manager=disabled"],
 ], ids=lambda f: "_".join(f).strip("-"))
 def test_global_flags_accepted(rt, flags):
     res = rt.cli("list", "-q", global_args=flags).ok()
@@ -65,6 +68,156 @@ def test_debug_logs_debug_lines(rt):
 
 def test_unknown_command_fails(rt):
     rt.cli("no-such-command").failed()
+
+
+# --------------------------------------------------------------------------
+# --help
+
+COMMANDS = ["create", "start", "run", "exec", "state", "list", "kill", "delete", "pause",
+            "resume", "update", "ps", "events", "spec", "features", "checkpoint", "restore"]
+
+# runc's flags that engines pass: each must be listed (and so accepted)
+RUNC_FLAGS = {
+    "create": ["--bundle", "--pid-file", "--console-socket", "--preserve-fds", "--no-pivot",
+               "--no-new-keyring"],
+    "run": ["--bundle", "--detach", "--keep", "--pid-file", "--console-socket"],
+    "exec": ["--process", "--tty", "--detach", "--pid-file", "--console-socket", "--cwd", "--env",
+             "--user", "--cap", "--preserve-fds", "--cgroup"],
+    "kill": ["--all"],
+    "delete": ["--force"],
+    "list": ["--quiet", "--format"],
+    "update": ["--resources", "--memory", "--pids-limit"],
+    # Podman probes `checkpoint --help`; these are the flags runc has
+    "checkpoint": ["--image-path", "--work-path", "--parent-path", "--leave-running", "--tcp-established",
+                   "--ext-unix-sk", "--shell-job", "--file-locks", "--pre-dump", "--manage-cgroups-mode"],
+    "restore": ["--image-path", "--work-path", "--tcp-established", "--ext-unix-sk", "--shell-job",
+                "--file-locks", "--detach", "--pid-file", "--console-socket", "--bundle", "--no-pivot"],
+}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["help"]], ids=lambda a: a[0])
+def test_global_help(rt, argv):
+    res = rt.cli(*argv, root=False).ok()
+    assert res.out.startswith("usage: pith "), res.out
+    assert res.err == ""
+    flags = help_flags(res.out)
+    for flag in ("--root", "--log", "--log-format", "--debug", "--systemd-cgroup", "--cgroup-manager",
+                 "--version", "--help"):
+        assert flag in flags, flag
+    listed = re.findall(r"^  ([a-z]+) ", res.out.split("commands:", 1)[1], re.M)
+    assert set(COMMANDS) <= set(listed), listed
+
+
+def help_flags(text):
+    """The long flags a command's help lists."""
+    return re.findall(r"^  (?:-\w, )?\s*(--[\w-]+)", text, re.M)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_command_help(rt, cmd):
+    res = rt.cli(cmd, "--help").ok()
+    assert res.out.startswith(f"usage: pith {cmd}"), res.out
+    assert res.err == ""
+    flags = help_flags(res.out)
+    assert "--help" in flags
+    assert len(flags) == len(set(flags)), flags
+    for f in RUNC_FLAGS.get(cmd, []):
+        assert f in flags, f"{cmd} --help does not list {f}:\n{res.out}"
+    # one line per flag, and `pith help CMD` and -h say the same
+    assert rt.cli("help", cmd).ok().out == res.out
+    assert rt.cli(cmd, "-h").ok().out == res.out
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_listed_flags_are_accepted(rt, cmd):
+    # the help and the parser come from one table: no listed flag is unknown
+    text = rt.cli(cmd, "--help").ok().out
+    for f in help_flags(text):
+        if f == "--help":
+            continue
+        res = rt.cli(cmd, f, "x", "y")
+        assert "unknown flag" not in res.err, res
+
+
+def test_help_does_not_run_the_command(rt):
+    b = rt.bundle(script="sleep 1000")
+    rt.cli("create", "--bundle", b.path, "--help", b.cid).ok()
+    assert not (rt.root / b.cid).exists()
+
+
+@pytest.mark.parametrize("cmd", ["create", "kill", "list", "exec", "update"])
+def test_unknown_flag_is_a_usage_error(rt, cmd):
+    res = rt.cli(cmd, "--no-such-flag", "x").failed()
+    assert res.rc == 1, res   # runc: usage errors exit 1, exec's own failures 255
+    assert f"{cmd}: unknown flag `--no-such-flag`" in res.err, res.err
+    assert res.out == ""
+
+
+def test_unknown_global_flag_and_help_topic(rt):
+    res = rt.cli("--no-such-flag", "list").failed()
+    assert res.rc == 1 and "unknown global flag `--no-such-flag`" in res.err, res
+    res = rt.cli("help", "no-such-command").failed()
+    assert res.rc == 1 and "unknown command `no-such-command`" in res.err, res
+
+
+def test_missing_flag_value(rt):
+    res = rt.cli("create", "--bundle").failed()
+    assert res.rc == 1 and "`--bundle` needs a value" in res.err, res
+    res = rt.cli("--root").failed()
+    assert res.rc == 1 and "`--root` needs a value" in res.err, res
+
+
+# --------------------------------------------------------------------------
+# --cgroup-manager
+
+def test_cgroup_manager_bad_value(rt):
+    res = rt.cli("list", global_args=["--cgroup-manager", "bogus"]).failed()
+    assert res.rc == 1
+    assert '--cgroup-manager: "bogus" is not cgroupfs, systemd or disabled' in res.err
+
+
+def cgroup_lines(pid):
+    with open(f"/proc/{pid}/cgroup") as f:
+        return sorted(f.read().splitlines())
+
+
+def test_cgroup_manager_disabled(rt):
+    b = rt.bundle(script="sleep 1000")
+    res = rt.cli("run", "--detach", "--bundle", b.path, b.cid,
+                 global_args=["--cgroup-manager", "disabled"]).ok()
+    # the default config's device rules cannot be enforced: said, not hidden
+    assert "/linux/resources/devices: not enforced with --cgroup-manager disabled" in res.err
+    pid = json.loads(rt.cli("state", b.cid).ok().out)["pid"]
+    # no cgroup of its own: the container stays where pith was started
+    assert cgroup_lines(pid) == cgroup_lines("self")
+    for mnt in cgroup_all_mounts().values():
+        assert not os.path.exists(f"{mnt}/pith-test/{b.cid}"), mnt
+    # what needs its cgroup fails, saying so
+    for argv in (["pause", b.cid], ["update", "--memory", "64m", b.cid], ["events", "--stats", b.cid],
+                 ["ps", "--format", "json", b.cid], ["kill", "--all", b.cid, "KILL"]):
+        res = rt.cli(*argv).failed()
+        assert "no cgroup" in res.err, res
+    assert json.loads(rt.cli("state", b.cid).ok().out)["status"] == "running"
+    rt.cli("kill", b.cid, "KILL").ok()
+    wait_for(lambda: not pid_alive(pid), what="the container to die")
+    rt.cli("delete", b.cid).ok()
+
+
+def test_cgroup_manager_disabled_refuses_limits(rt):
+    b = rt.bundle(script="true")
+    b.linux["resources"]["memory"] = {"limit": 64 << 20}
+    b.write()
+    res = rt.cli("create", "--bundle", b.path, b.cid, global_args=["--cgroup-manager", "disabled"]).failed()
+    assert "config.json: /linux/resources/memory: cannot be applied with --cgroup-manager disabled" in res.err
+    assert not (rt.root / b.cid).exists()
+
+
+def test_cgroup_manager_cgroupfs_is_the_default(rt):
+    b = rt.bundle(script="sleep 1000")
+    rt.cli("run", "--detach", "--bundle", b.path, b.cid, global_args=["--cgroup-manager", "cgroupfs"]).ok()
+    pid = json.loads(rt.cli("state", b.cid).ok().out)["pid"]
+    assert any(l.endswith(f"/pith-test/{b.cid}") for l in cgroup_lines(pid)), cgroup_lines(pid)
+    rt.cli("delete", "--force", b.cid).ok()
 
 
 # --------------------------------------------------------------------------

@@ -25,15 +25,32 @@ test_weights (void)
   {
     uint64_t shares, weight;
   } shares[] = { { 0, 0 }, { 1, 1 }, { 2, 1 }, { 512, 59 }, { 1024, 100 }, { 2048, 174 }, { 262144, 10000 },
-                 { 1000000, 10000 } };
+                 { 1000000, 10000 },
+                 /* From the float formula (log2, pow, ceil), which the integer
+                  * version matches for every input: the ends, both sides of
+                  * 1024, and the values whose 10^e comes nearest an integer
+                  * (7913.0000032, 4937.9999978, 8924.000004). */
+                 { 3, 2 }, { 4, 2 }, { 100, 17 }, { 1000, 99 }, { 1023, 100 }, { 1025, 101 }, { 4096, 303 },
+                 { 100000, 4340 }, { 262143, 10000 }, { 200416, 7914 }, { 116225, 4938 }, { 230091, 8925 },
+                 { 226073, 8789 }, { 220620, 8603 } };
   static const struct
   {
     uint64_t blkio, io;
   } io[] = { { 0, 0 }, { 10, 1 }, { 100, 910 }, { 500, 4950 }, { 1000, 10000 } };
 
+  uint64_t prev = 0;
+  bool monotonic = true;
+
   for (size_t i = 0; i < ARRAY_SIZE (shares); i++)
     check (cgroup_shares_to_weight (shares[i].shares) == shares[i].weight, "cpu shares %" PRIu64 " -> weight %" PRIu64,
            shares[i].shares, shares[i].weight);
+  for (uint64_t s = 2; s <= 262144 && monotonic; s++)
+    {
+      uint64_t w = cgroup_shares_to_weight (s);
+      monotonic = w >= prev && w <= prev + 1 + prev / 16;
+      prev = w;
+    }
+  check (monotonic, "cpu shares -> weight rises steadily from 1 to 10000");
   for (size_t i = 0; i < ARRAY_SIZE (io); i++)
     check (cgroup_blkio_to_io_weight (io[i].blkio) == io[i].io, "blkio weight %" PRIu64 " -> io.weight %" PRIu64,
            io[i].blkio, io[i].io);
