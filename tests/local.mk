@@ -59,7 +59,7 @@ integration_files = \
 	tests/integration/test_terminal.py \
 	tests/integration/test_terminal_exec.py \
 	tests/integration/test_terminal_relay.py
-EXTRA_DIST += $(integration_files) tests/run-all.sh .ci/run
+EXTRA_DIST += $(integration_files) tests/lib.sh tests/run-all.sh .ci/run
 
 AM_DISTCHECK_CONFIGURE_FLAGS = --disable-integration
 

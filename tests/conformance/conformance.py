@@ -548,6 +548,24 @@ def unchanged(rt, cid, before):
     return st is not None and st.get("status") == before.get("status") and st.get("pid") == before.get("pid")
 
 
+def succeeds(fn, *args):
+    """fn(*args) returns rather than fail an assertion (a wait that ends in
+    time)."""
+    try:
+        fn(*args)
+        return True
+    except AssertionError:
+        return False
+
+
+def check_id_errors(rt, check, cmd, noid_spec, args_spec, *after_id):
+    """`CMD <id that does not exist> AFTER_ID...` and `CMD` without an id fail."""
+    res = rt.cli(cmd, f"no-such-{rt.token}", *after_id)
+    check(res.rc != 0, f"{cmd} of a container that does not exist fails", noid_spec)
+    res = rt.cli(cmd)
+    check(res.rc != 0, f"{cmd} without an id fails", args_spec)
+
+
 def bundle_with_marker(rt, script="sleep 1000", before=""):
     """A bundle whose program runs `before`, touches /shared/started (host:
     b.path/shared), then runs `script`."""
@@ -585,10 +603,7 @@ def sc_state(rt, check):
 
 @scenario("state")
 def sc_state_errors(rt, check):
-    res = rt.cli("state", f"no-such-{rt.token}")
-    check(res.rc != 0, "state of a container that does not exist fails", S_STATE_NOID)
-    res = rt.cli("state")
-    check(res.rc != 0, "state without an id fails", S_STATE_ARGS)
+    check_id_errors(rt, check, "state", S_STATE_NOID, S_STATE_ARGS)
 
 
 @scenario("create")
@@ -649,11 +664,7 @@ def sc_create_does_not_run(rt, check):
     b.process["args"] = ["sh", "-c", "touch /shared/changed; sleep 1000"]
     b.write()
     rt.start(b.cid)
-    ok = True
-    try:
-        pithtest.wait_for(lambda: (shared / "started").exists(), 5, 0.02, "the program")
-    except AssertionError:
-        ok = False
+    ok = succeeds(pithtest.wait_for, lambda: (shared / "started").exists(), 5, 0.02, "the program")
     check(ok, "start runs the program", S_START_RUN)
     check(not (shared / "changed").exists(), "config.json edited after create is not used",
           S_CREATE_CHANGES)
@@ -661,10 +672,7 @@ def sc_create_does_not_run(rt, check):
 
 @scenario("start")
 def sc_start_errors(rt, check):
-    res = rt.cli("start", f"no-such-{rt.token}")
-    check(res.rc != 0, "start of a container that does not exist fails", S_START_NOID)
-    res = rt.cli("start")
-    check(res.rc != 0, "start without an id fails", S_START_ARGS)
+    check_id_errors(rt, check, "start", S_START_NOID, S_START_ARGS)
     b, shared = bundle_with_marker(rt)
     rt.create(b)
     rt.start(b.cid)
@@ -685,10 +693,7 @@ def sc_start_errors(rt, check):
 
 @scenario("kill")
 def sc_kill(rt, check):
-    res = rt.cli("kill", f"no-such-{rt.token}", "KILL")
-    check(res.rc != 0, "kill of a container that does not exist fails", S_KILL_NOTRUNNING)
-    res = rt.cli("kill")
-    check(res.rc != 0, "kill without an id fails", S_KILL_ARGS)
+    check_id_errors(rt, check, "kill", S_KILL_NOTRUNNING, S_KILL_ARGS, "KILL")
     # the trap first: pid 1 of a pid namespace ignores signals it has no handler for
     b, shared = bundle_with_marker(rt, "while :; do sleep 0.05; done",
                                    before="trap 'echo usr1 > /shared/got; exit 3' USR1; ")
@@ -696,17 +701,9 @@ def sc_kill(rt, check):
     rt.start(b.cid)
     pithtest.wait_for(lambda: (shared / "started").exists(), 5, 0.02, "the program")
     rt.kill(b.cid, "USR1")
-    ok = True
-    try:
-        pithtest.wait_for(lambda: (shared / "got").exists(), 5, 0.02, "the signal")
-    except AssertionError:
-        ok = False
+    ok = succeeds(pithtest.wait_for, lambda: (shared / "got").exists(), 5, 0.02, "the signal")
     check(ok, "kill USR1 reaches the container process", S_KILL_SEND)
-    try:
-        rt.wait_status(b.cid, "stopped")
-        ok = True
-    except AssertionError:
-        ok = False
+    ok = succeeds(rt.wait_status, b.cid, "stopped")
     check(ok, "the process exited: status is stopped", S_KILL_STOPPED)
     res = rt.kill(b.cid, "KILL", check=False)
     check(res.rc != 0, "kill of a stopped container fails", S_KILL_NOTRUNNING)
@@ -715,10 +712,7 @@ def sc_kill(rt, check):
 
 @scenario("delete")
 def sc_delete(rt, check):
-    res = rt.cli("delete", f"no-such-{rt.token}")
-    check(res.rc != 0, "delete of a container that does not exist fails", S_DELETE_NOID)
-    res = rt.cli("delete")
-    check(res.rc != 0, "delete without an id fails", S_DELETE_ARGS)
+    check_id_errors(rt, check, "delete", S_DELETE_NOID, S_DELETE_ARGS)
     netns_name, netns_path = rt.make_netns()
     b, shared = bundle_with_marker(rt)
     b.add_ns("network", netns_path)
@@ -755,11 +749,7 @@ def sc_kill_delete_matrix(rt, check):
     before = rt.state(b.cid)
     res = rt.kill(b.cid, "KILL", check=False)
     if res.rc == 0:
-        try:
-            rt.wait_status(b.cid, "stopped")
-            ok = True
-        except AssertionError:
-            ok = False
+        ok = succeeds(rt.wait_status, b.cid, "stopped")
         check(ok, "created: kill KILL accepted, and the status becomes stopped", S_KILL_STOPPED)
     else:
         check(unchanged(rt, b.cid, before), "created: kill refused, and the container is unchanged",
@@ -769,11 +759,7 @@ def sc_kill_delete_matrix(rt, check):
     pid = rt.state(b.cid)["pid"]
     res = rt.delete(b.cid, check=False)
     check(res.rc == 0 and rt.try_state(b.cid) is None, "created: delete removes it", S_DELETE_RES)
-    try:
-        pithtest.wait_for(lambda: not pithtest.pid_alive(pid), 3, 0.02, "the init to go")
-        ok = True
-    except AssertionError:
-        ok = False
+    ok = succeeds(pithtest.wait_for, lambda: not pithtest.pid_alive(pid), 3, 0.02, "the init to go")
     check(ok, "created: delete ends the container process", S_DELETE_RES)
     # running
     b = rt.bundle()
@@ -782,11 +768,7 @@ def sc_kill_delete_matrix(rt, check):
     pid = rt.state(b.cid)["pid"]
     res = rt.delete(b.cid, "--force", check=False)
     check(res.rc == 0 and rt.try_state(b.cid) is None, "running: delete --force removes it", S_DELETE_RES)
-    try:
-        pithtest.wait_for(lambda: not pithtest.pid_alive(pid), 3, 0.02, "the process to go")
-        ok = True
-    except AssertionError:
-        ok = False
+    ok = succeeds(pithtest.wait_for, lambda: not pithtest.pid_alive(pid), 3, 0.02, "the process to go")
     check(ok, "running: delete --force ends its process", S_DELETE_RES)
     # stopped
     b = rt.bundle(script="exit 0")
@@ -924,11 +906,8 @@ def sc_hooks_order_and_state(rt, check):
               f"cmdline then: {r['cmdline']})", S_HOOK_POSTSTART)
         check(r["state"].get("status") == "running", f"{r['hook']}: state says running", S_HOOK_STDIN)
     inside = (shared / "hooks-in-container")
-    try:
-        pithtest.wait_for(lambda: inside.exists() and "startContainer-2" in inside.read_text(), 5, 0.02, "")
-        ok = True
-    except AssertionError:
-        ok = False
+    ok = succeeds(pithtest.wait_for, lambda: inside.exists() and "startContainer-2" in inside.read_text(),
+                  5, 0.02, "")
     check(ok, "startContainer hooks ran in the container, in order", S_HOOK_LIFECYCLE)
     if ok:
         lines = inside.read_text().split()

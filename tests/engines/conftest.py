@@ -27,20 +27,8 @@ import engines
 import images
 
 
-def _find_runtime():
-    want = os.environ.get("PITH")
-    if not want:
-        raise pytest.UsageError("set PITH=/path/to/pith (or PITH=runc to check the tests)")
-    path = want if os.sep in want else shutil.which(want)
-    if not path or not os.access(path, os.X_OK):
-        raise pytest.UsageError(f"PITH={want!r}: no such executable")
-    return os.path.abspath(path)
-
-
 def pytest_configure(config):
-    if os.geteuid() != 0:
-        raise pytest.UsageError("the engine tests must run as root")
-    config.pith_binary = _find_runtime()
+    engines.configure_runtime(config, "the engine tests")
 
 
 def pytest_report_header(config):

@@ -21,6 +21,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,18 +31,19 @@ CONTRIB = TOP / "contrib"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CMD_TIMEOUT = 60
 
+# shared with the integration suite; the tests use them as engines.wait_for etc.
+sys.path.insert(0, str(TOP / "tests" / "integration"))
+import pithtest  # noqa: E402
+from pithtest import (cgroup_all_mounts, configure_runtime, mounts_under,  # noqa: E402,F401
+                      remove_cgroup_tree, umount_all_under, wait_for)
 
-class Result:
-    def __init__(self, argv, rc, out, err, elapsed):
-        self.argv, self.rc, self.out, self.err, self.elapsed = argv, rc, out, err, elapsed
+
+class Result(pithtest.Result):
+    """The integration suite's, shown shorter: engines say a lot."""
 
     def __repr__(self):
         return (f"<{' '.join(map(str, self.argv[:6]))}... rc={self.rc} "
                 f"out={self.out[-400:]!r} err={self.err[-800:]!r}>")
-
-    def ok(self):
-        assert self.rc == 0, f"command failed: {self!r}"
-        return self
 
 
 def run_cmd(argv, env=None, timeout=CMD_TIMEOUT, input=None, cwd=None):
@@ -126,17 +128,6 @@ def run_in_pty(argv, env=None, timeout=CMD_TIMEOUT, send=None, rows=24, cols=80)
     out = b"".join(chunks).decode(errors="replace")
     print(f"pty rc={rc} {' '.join(map(str, argv))}\n  output: {out!r}")
     return rc, out
-
-
-def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        val = pred()
-        if val:
-            return val
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 # --------------------------------------------------------------------------
@@ -225,73 +216,14 @@ def need(rt, what, ok):
 # --------------------------------------------------------------------------
 # host bookkeeping
 
-def cgroup_mounts():
-    """{hierarchy name: mount point} for every cgroup hierarchy, v1 and v2."""
-    res = {}
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, right = line.split(" - ", 1)
-            fields = right.split()
-            mp = left.split()[4]
-            if fields[0] == "cgroup":
-                res[os.path.basename(mp)] = mp
-            elif fields[0] == "cgroup2":
-                res.setdefault("unified", mp)
-    return res
-
-
 def cgroup_dirs_named(rel):
     """Existing directories /sys/fs/cgroup/<hierarchy>/<rel>."""
     out = []
-    for mp in cgroup_mounts().values():
+    for mp in sorted(set(cgroup_all_mounts().values())):
         p = os.path.join(mp, rel.strip("/"))
         if rel.strip("/") and os.path.isdir(p):
             out.append(p)
     return out
-
-
-def remove_cgroup_tree(path, errors):
-    for dirpath, _d, _f in sorted(os.walk(path), key=lambda t: -t[0].count("/")):
-        freezer = os.path.join(dirpath, "freezer.state")
-        if os.path.exists(freezer):
-            try:
-                Path(freezer).write_text("THAWED")
-            except OSError:
-                pass
-    for dirpath, _d, _f in sorted(os.walk(path), key=lambda t: -t[0].count("/")):
-        for attempt in range(40):
-            try:
-                os.rmdir(dirpath)
-                break
-            except FileNotFoundError:
-                break
-            except OSError as e:
-                if attempt == 39:
-                    errors.append(f"rmdir {dirpath}: {e}")
-                time.sleep(0.05)
-
-
-def unescape(s):
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), s)
-
-
-def mounts_under(prefix):
-    prefix = str(prefix).rstrip("/")
-    res = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            mp = unescape(line.split()[4])
-            if mp == prefix or mp.startswith(prefix + "/"):
-                res.append(mp)
-    return sorted(set(res), key=lambda p: -p.count("/"))
-
-
-def umount_all_under(prefix, errors):
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    for mp in mounts_under(prefix):
-        if libc.umount2(mp.encode(), 2) != 0:       # MNT_DETACH
-            errors.append(f"umount {mp}: errno {ctypes.get_errno()}")
 
 
 def pids_matching(*needles):

@@ -10,31 +10,15 @@
 # or the runtime is missing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-if [ "$(id -u)" != 0 ]; then
-    echo "SKIP: the engine tests need root" >&2
-    exit 77
-fi
+. "$here/../lib.sh"
+need_root "the engine tests need root"
 if ! command -v podman >/dev/null 2>&1 && ! command -v containerd >/dev/null 2>&1; then
     echo "SKIP: neither podman nor containerd is installed (apt-get install podman conmon containerd)" >&2
     exit 77
 fi
-PITH=${PITH:-$top/src/pith}
-export PITH
-case $PITH in
-    */*) [ -x "$PITH" ] || { echo "ERROR: runtime '$PITH' not found" >&2; exit 99; } ;;
-esac
+need_runtime
 [ -n "${PITH_CHECK:-}" ] && export PITH_CHECK
-py=
-for cand in python3 /usr/bin/python3; do
-    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import pytest' >/dev/null 2>&1; then
-        py=$cand
-        break
-    fi
-done
-[ -n "$py" ] || { echo "ERROR: no python3 with pytest (apt-get install python3-pytest)" >&2; exit 99; }
-PYTHONDONTWRITEBYTECODE=1
-export PYTHONDONTWRITEBYTECODE
+need_python pytest
 echo "pith engine tests: PITH=$PITH"
 "$py" -m pytest -ra "$here" "$@"
 exit $?

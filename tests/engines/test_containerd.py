@@ -6,11 +6,23 @@ A private containerd runs for the session (conftest.py); the fixture fails a
 case that leaves a task, a shim, runtime state, a cgroup or a mount behind.
 """
 
+import contextlib
 import os
 import time
 
 import engines
 from engines import need
+
+
+@contextlib.contextmanager
+def detached(ctr, *flags, cmd=("sleep", "1000")):
+    """A detached task with a new id (yielded), removed at the end."""
+    cid = ctr.new_id()
+    try:
+        ctr.run(cid, "-d", *flags, "--", *cmd, rm=False).ok()
+        yield cid
+    finally:
+        ctr.remove_all({cid})
 
 
 def test_run_echo(ctr):
@@ -38,10 +50,7 @@ def test_read_only(ctr):
 
 
 def test_memory_limit(ctr):
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--memory-limit", str(48 * 1024 * 1024), "--", "sleep", "1000",
-                rm=False).ok()
+    with detached(ctr, "--memory-limit", str(48 * 1024 * 1024)) as cid:
         dirs = [d for d in engines.cgroup_dirs_named(f"{ctr.ns}/{cid}")
                 if "/memory/" in d]
         assert dirs, "no memory cgroup for the task"
@@ -49,8 +58,6 @@ def test_memory_limit(ctr):
             assert f.read().strip() == str(48 * 1024 * 1024)
         with open(os.path.join(dirs[0], "cgroup.procs")) as f:
             assert f.read().split(), "the task is not in its cgroup"
-    finally:
-        ctr.remove_all({cid})
 
 
 def test_bind_mount(ctr, base):
@@ -78,10 +85,8 @@ def test_tty(ctr):
 
 
 def test_detached_task_lifecycle(ctr, rt):
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--", "sh", "-c",
-                "trap 'echo term; exit 9' TERM; while :; do sleep 0.1; done", rm=False).ok()
+    with detached(ctr, cmd=("sh", "-c", "trap 'echo term; exit 9' TERM; "
+                            "while :; do sleep 0.1; done")) as cid:
         assert ctr.tasks().get(cid) == "RUNNING"
         # the runtime sees the container, in the shim's state root
         assert cid in ctr.runtime_state_dirs()
@@ -103,42 +108,30 @@ def test_detached_task_lifecycle(ctr, rt):
         ctr.ok("containers", "delete", cid)
         assert cid not in ctr.containers()
         assert cid not in ctr.runtime_state_dirs()
-    finally:
-        ctr.remove_all({cid})
 
 
 def test_exec(ctr, rt):
     need(rt, "`exec`", rt.has_command("exec"))
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--", "sleep", "1000", rm=False).ok()
+    with detached(ctr) as cid:
         res = ctr.ok("tasks", "exec", "--exec-id", "e1", "--cwd", "/tmp",
                      cid, "sh", "-c", 'echo "$(pwd) $PATH"')
         assert res.out == "/tmp /usr/sbin:/usr/bin:/sbin:/bin\n"
         res = ctr("tasks", "exec", "--exec-id", "e2", cid, "/no/such")
         assert res.rc != 0
-    finally:
-        ctr.remove_all({cid})
 
 
 def test_exec_tty(ctr, rt):
     need(rt, "`exec`", rt.has_command("exec"))
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--", "sleep", "1000", rm=False).ok()
+    with detached(ctr) as cid:
         rc, out = engines.run_in_pty(ctr.argv("tasks", "exec", "-t", "--exec-id", "t1", cid,
                                               "sh", "-c", "tty; test -t 0 && echo on-tty"))
         assert rc == 0, out
         assert "/dev/pts/" in out and "on-tty" in out
-    finally:
-        ctr.remove_all({cid})
 
 
 def test_pause_resume(ctr, rt):
     need(rt, "`pause`", rt.has_command("pause"))
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--", "sleep", "1000", rm=False).ok()
+    with detached(ctr) as cid:
         ctr.ok("tasks", "pause", cid)
         assert ctr.tasks().get(cid) == "PAUSED"
         freezer = [d for d in engines.cgroup_dirs_named(f"{ctr.ns}/{cid}") if "/freezer/" in d]
@@ -147,14 +140,10 @@ def test_pause_resume(ctr, rt):
                 assert f.read().strip() == "FROZEN"
         ctr.ok("tasks", "resume", cid)
         assert ctr.tasks().get(cid) == "RUNNING"
-    finally:
-        ctr.remove_all({cid})
 
 
 def test_kill_and_delete(ctr):
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--", "sleep", "1000", rm=False).ok()
+    with detached(ctr) as cid:
         t0 = time.monotonic()
         ctr.ok("tasks", "kill", "--signal", "SIGKILL", cid)
         engines.wait_for(lambda: ctr.tasks().get(cid) == "STOPPED", 10, 0.1, "the task to stop")
@@ -162,17 +151,11 @@ def test_kill_and_delete(ctr):
         ctr.ok("tasks", "delete", cid)
         ctr.ok("containers", "delete", cid)
         assert not engines.cgroup_dirs_named(f"{ctr.ns}/{cid}")
-    finally:
-        ctr.remove_all({cid})
 
 
 def test_delete_force_running(ctr):
-    cid = ctr.new_id()
-    try:
-        ctr.run(cid, "-d", "--", "sleep", "1000", rm=False).ok()
+    with detached(ctr) as cid:
         ctr.ok("tasks", "delete", "--force", cid)
         assert cid not in ctr.tasks()
         assert cid not in ctr.runtime_state_dirs()
         ctr.ok("containers", "delete", cid)
-    finally:
-        ctr.remove_all({cid})

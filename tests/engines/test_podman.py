@@ -7,6 +7,7 @@ cgroup or a mount behind.  Cases that need a runtime feature still being
 written skip with the reason, and run once the feature is there.
 """
 
+import contextlib
 import os
 import time
 
@@ -26,11 +27,15 @@ def caps_of(status_text, key="CapEff"):
 CAP_CHOWN, CAP_NET_ADMIN, CAP_SYS_ADMIN = 0, 12, 21
 
 
+@contextlib.contextmanager
 def detached(podman, name, *flags, cmd=("sleep", "1000")):
-    """Start a detached container named `name`; return its id."""
-    res = podman.run("-d", "--name", name, *flags, "--", *cmd, rm=False)
-    res.ok()
-    return res.out.strip().splitlines()[-1]
+    """A detached container named `name` (yields its id), removed at the end."""
+    try:
+        res = podman.run("-d", "--name", name, *flags, "--", *cmd, rm=False)
+        res.ok()
+        yield res.out.strip().splitlines()[-1]
+    finally:
+        remove(podman, name)
 
 
 def remove(podman, name):
@@ -231,8 +236,7 @@ def test_privileged(podman):
 def test_detach_and_exec(podman, rt, new_id):
     need(rt, "`exec`", rt.has_command("exec"))
     name = new_id()
-    try:
-        detached(podman, name)
+    with detached(podman, name):
         assert podman.inspect(name, "{{.State.Status}}") == "running"
         res = podman.ok("exec", name, "sh", "-c", "echo in $(hostname); exit 0")
         assert res.out.startswith("in ")
@@ -241,20 +245,15 @@ def test_detach_and_exec(podman, rt, new_id):
         res = podman.ok("exec", "-e", "X=1", "-w", "/tmp", "-u", "1000", name,
                         "sh", "-c", 'echo "$X $(pwd) $(id -u)"')
         assert res.out == "1 /tmp 1000\n"
-    finally:
-        remove(podman, name)
 
 
 def test_exec_tty(podman, rt, new_id):
     need(rt, "`exec`", rt.has_command("exec"))
     name = new_id()
-    try:
-        detached(podman, name)
+    with detached(podman, name):
         rc, out = engines.run_in_pty(podman.argv("exec", "-t", name, "tty"), env=_env(podman))
         assert rc == 0
         assert "/dev/pts/" in out
-    finally:
-        remove(podman, name)
 
 
 def _env(podman):
@@ -263,50 +262,41 @@ def _env(podman):
 
 def test_stop_term(podman, new_id):
     name = new_id()
-    try:
-        detached(podman, name, cmd=("sh", "-c", "trap 'exit 42' TERM; sleep 1000 & wait"))
+    with detached(podman, name, cmd=("sh", "-c", "trap 'exit 42' TERM; sleep 1000 & wait")):
         t0 = time.monotonic()
         podman.ok("stop", "--time", "20", name)
         assert time.monotonic() - t0 < 10, "TERM was not delivered: podman waited for KILL"
         assert podman.inspect(name, "{{.State.ExitCode}}") == "42"
         assert podman.inspect(name, "{{.State.Status}}") == "exited"
-    finally:
-        remove(podman, name)
 
 
 def test_stop_kill_after_timeout(podman, new_id):
     name = new_id()
-    try:
-        detached(podman, name, cmd=("sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"))
+    with detached(podman, name, cmd=("sh", "-c", "trap '' TERM; while :; do sleep 0.1; done")):
         t0 = time.monotonic()
         podman.ok("stop", "--time", "1", name)
         took = time.monotonic() - t0
         assert took >= 0.9, "the container should have outlived the TERM"
         assert podman.inspect(name, "{{.State.ExitCode}}") == "137"
-    finally:
-        remove(podman, name)
 
 
 def test_kill_signal(podman, new_id):
     name = new_id()
-    try:
-        detached(podman, name,
-                 cmd=("sh", "-c", "trap 'echo got-usr1; exit 3' USR1; "
-                      "echo ready; while :; do sleep 0.1; done"))
+    with detached(podman, name,
+                  cmd=("sh", "-c", "trap 'echo got-usr1; exit 3' USR1; "
+                       "echo ready; while :; do sleep 0.1; done")):
         engines.wait_for(lambda: "ready" in podman("logs", name).out, 10, 0.1, "ready")
         podman.ok("kill", "--signal", "USR1", name)
         podman.ok("wait", name)
         assert podman.inspect(name, "{{.State.ExitCode}}") == "3"
         assert "got-usr1" in podman.ok("logs", name).out
-    finally:
-        remove(podman, name)
 
 
 def test_pause_unpause(podman, rt, new_id):
     need(rt, "`pause`", rt.has_command("pause"))
     name = new_id()
-    try:
-        detached(podman, name, cmd=("sh", "-c", "while :; do date +%s%N > /tmp/tick; sleep 0.05; done"))
+    with detached(podman, name,
+                  cmd=("sh", "-c", "while :; do date +%s%N > /tmp/tick; sleep 0.05; done")):
         podman.ok("pause", name)
         assert podman.inspect(name, "{{.State.Status}}") == "paused"
         t1 = podman.ok("mount", name).out.strip()
@@ -318,25 +308,19 @@ def test_pause_unpause(podman, rt, new_id):
         assert podman.inspect(name, "{{.State.Status}}") == "running"
         engines.wait_for(lambda: open(tick).read() != v1, 5, 0.05, "the container to run again")
         podman("umount", name)
-    finally:
-        remove(podman, name)
 
 
 def test_top(podman, new_id):
     name = new_id()
-    try:
-        detached(podman, name, cmd=("sleep", "1234"))
+    with detached(podman, name, cmd=("sleep", "1234")):
         res = podman.ok("top", name, "pid", "args")
         assert "sleep 1234" in res.out
-    finally:
-        remove(podman, name)
 
 
 def test_update_resources(podman, rt, new_id):
     need(rt, "`update`", rt.has_command("update"))
     name = new_id()
-    try:
-        cid = detached(podman, name, "--memory", "64m")
+    with detached(podman, name, "--memory", "64m") as cid:
         podman.ok("update", "--memory", "128m", name)
         res = podman.ok("exec", name, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes") \
             if rt.has_command("exec") else None
@@ -347,33 +331,24 @@ def test_update_resources(podman, rt, new_id):
             str(128 * 1024 * 1024)
         if res is not None:
             assert res.out.strip() == str(128 * 1024 * 1024)
-    finally:
-        remove(podman, name)
 
 
 def test_restart(podman, new_id):
     name = new_id()
-    try:
-        detached(podman, name)
+    with detached(podman, name):
         pid1 = podman.inspect(name, "{{.State.Pid}}")
         podman.ok("restart", "--time", "0", name)
         assert podman.inspect(name, "{{.State.Status}}") == "running"
         assert podman.inspect(name, "{{.State.Pid}}") != pid1
-    finally:
-        remove(podman, name)
 
 
 def test_restart_policy_on_failure(podman, new_id):
     name = new_id()
-    try:
-        podman.run("-d", "--name", name, "--restart", "on-failure:2", "--",
-                   "sh", "-c", "exit 1", rm=False).ok()
+    with detached(podman, name, "--restart", "on-failure:2", cmd=("sh", "-c", "exit 1")):
         engines.wait_for(lambda: podman.inspect(name, "{{.RestartCount}}") == "2" and
                          podman.inspect(name, "{{.State.Status}}") == "exited",
                          20, 0.2, "two restarts")
         assert podman.inspect(name, "{{.State.ExitCode}}") == "1"
-    finally:
-        remove(podman, name)
 
 
 # -- terminals and notify --------------------------------------------------------

@@ -22,26 +22,8 @@ import pytest
 import pithtest
 
 
-def _find_runtime():
-    want = os.environ.get("PITH")
-    if want:
-        path = want if os.sep in want else shutil.which(want)
-        if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
-            raise pytest.UsageError(f"PITH={want!r}: no such executable")
-        return os.path.abspath(path)
-    path = shutil.which("pith")
-    if not path:
-        raise pytest.UsageError(
-            "no runtime to test: set PITH=/path/to/pith (or PITH=runc to check "
-            "the suite itself); there is no 'pith' in PATH")
-    return path
-
-
 def pytest_configure(config):
-    config.pith_binary = None
-    if os.geteuid() != 0:
-        raise pytest.UsageError("the pith integration tests must run as root")
-    config.pith_binary = _find_runtime()
+    pithtest.configure_runtime(config, "the pith integration tests", fallback="pith")
 
 
 def pytest_report_header(config):

@@ -77,6 +77,29 @@ RFC3339_RE = re.compile(
 # --------------------------------------------------------------------------
 # small utilities
 
+def configure_runtime(config, suite, fallback=None):
+    """pytest_configure of a suite run as root against $PITH (a path, or a
+    name in PATH, e.g. runc); without PITH, `fallback` from PATH.  Sets
+    config.pith_binary, or stops the run saying what to do."""
+    import pytest
+    config.pith_binary = None
+    if os.geteuid() != 0:
+        raise pytest.UsageError(f"{suite} must run as root")
+    want = os.environ.get("PITH")
+    if not want:
+        path = shutil.which(fallback) if fallback else None
+        if not path:
+            raise pytest.UsageError(
+                "no runtime to test: set PITH=/path/to/pith (or PITH=runc to check the "
+                "tests themselves)" + (f"; there is no {fallback!r} in PATH" if fallback else ""))
+        config.pith_binary = path
+        return
+    path = want if os.sep in want else shutil.which(want)
+    if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
+        raise pytest.UsageError(f"PITH={want!r}: no such executable")
+    config.pith_binary = os.path.abspath(path)
+
+
 def wait_for(pred, timeout=5.0, interval=0.02, what="condition"):
     """Poll pred() until it returns a truthy value; return it or raise."""
     deadline = time.monotonic() + timeout
@@ -158,6 +181,31 @@ def cgroup_all_mounts():
     return res
 
 
+def remove_cgroup_tree(path, errors):
+    """Remove the cgroup directory path and all below it, deepest first,
+    thawing v1 freezers first; a directory that stays busy (its processes
+    still exiting) goes to errors after 2 s."""
+    deepest_first = sorted(os.walk(path), key=lambda t: -t[0].count("/"))
+    for dirpath, _dirs, _files in deepest_first:
+        freezer = os.path.join(dirpath, "freezer.state")
+        if os.path.exists(freezer):
+            try:
+                Path(freezer).write_text("THAWED")
+            except OSError:
+                pass
+    for dirpath, _dirs, _files in deepest_first:
+        for attempt in range(40):
+            try:
+                os.rmdir(dirpath)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as e:
+                if attempt == 39:
+                    errors.append(f"rmdir {dirpath}: {e}")
+                time.sleep(0.05)
+
+
 def own_cgroup_v1(controller):
     """The calling process's cgroup path in a v1 hierarchy (e.g. '/')."""
     with open("/proc/self/cgroup") as f:
@@ -197,6 +245,15 @@ def umount_lazy(path):
         e = ctypes.get_errno()
         if e not in (errno.EINVAL, errno.ENOENT):
             raise OSError(e, os.strerror(e), str(path))
+
+
+def umount_all_under(prefix, errors):
+    """Detach every mount at or below prefix; failures go to errors."""
+    for mp in mounts_under(prefix):
+        try:
+            umount_lazy(mp)
+        except OSError as e:
+            errors.append(f"umount {mp}: {e}")
 
 
 def mount_cmd(*args):
@@ -783,28 +840,8 @@ class Runtime:
                     pass
             time.sleep(0.1)
         for d in self.cgroup_dirs():
-            freezer = os.path.join(d, "freezer.state")
-            if os.path.exists(freezer):
-                try:
-                    Path(freezer).write_text("THAWED")
-                except OSError:
-                    pass
-            for dirpath, _dirs, _files in sorted(os.walk(d), key=lambda t: -t[0].count("/")):
-                for attempt in range(20):
-                    try:
-                        os.rmdir(dirpath)
-                        break
-                    except FileNotFoundError:
-                        break
-                    except OSError as e:
-                        if attempt == 19:
-                            errors.append(f"rmdir {dirpath}: {e}")
-                        time.sleep(0.05)
-        for mp in mounts_under(self.dir):
-            try:
-                umount_lazy(mp)
-            except OSError as e:
-                errors.append(f"umount {mp}: {e}")
+            remove_cgroup_tree(d, errors)
+        umount_all_under(self.dir, errors)
         for name in self.netns:
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
         for root, cid in self.ids:

@@ -104,6 +104,41 @@ IOCTL_NOTIF_SEND = 0xC0182101              # _IOWR('!', 1, struct seccomp_notif_
 USER_NOTIF_FLAG_CONTINUE = 1
 
 
+def notifications(fd, poll_ms, running=None):
+    """Yield the notifications (NOTIF's fields) that arrive on the seccomp
+    listener fd, until the filter has no users left.  Without `running`, a
+    poll_ms without any also ends it; with it, that only re-checks running()
+    and the end comes when it is false."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while running is None or running():
+        ready = poller.poll(poll_ms)
+        if not ready:
+            if running is None:
+                return
+            continue
+        if not ready[0][1] & select.POLLIN:
+            return                          # POLLHUP: the filter has no users left
+        buf = bytearray(NOTIF.size)
+        try:
+            fcntl.ioctl(fd, IOCTL_NOTIF_RECV, buf, True)
+        except OSError as e:
+            if e.errno in (errno.ENOENT, errno.EINTR):
+                continue                    # its caller died before we read it
+            return                          # no more users of the filter
+        yield NOTIF.unpack(buf)
+
+
+def respond(fd, nid, val=0, error=0, flags=0):
+    """Answer notification nid (struct seccomp_notif_resp's fields); its
+    caller may have died meanwhile."""
+    try:
+        fcntl.ioctl(fd, IOCTL_NOTIF_SEND, bytearray(NOTIF_RESP.pack(nid, val, error, flags)), True)
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise
+
+
 class Agent:
     """Listens on PATH.  decide(nr, args) returns ('errno', N), ('value', V)
     or ('continue',) for each notified system call; the default lets it run."""
@@ -145,36 +180,18 @@ class Agent:
             self.error = e
 
     def _serve(self, fd):
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
         try:
-            while True:
-                ready = poller.poll(20000)
-                if not ready or not ready[0][1] & select.POLLIN:
-                    return                  # timeout, or POLLHUP: the filter has no users left
-                buf = bytearray(NOTIF.size)
-                try:
-                    fcntl.ioctl(fd, IOCTL_NOTIF_RECV, buf, True)
-                except OSError as e:
-                    if e.errno in (errno.ENOENT, errno.EINTR):
-                        continue
-                    return                  # no more users of the filter
-                nid, _pid, _fl, nr, _arch, _ip, *args = NOTIF.unpack(buf)
+            for nid, _pid, _fl, nr, _arch, _ip, *args in notifications(fd, 20000):
                 self.notified.append(nr)
                 if self.close_after is not None and len(self.notified) >= self.close_after:
                     return                  # closing the fd: the pending call fails with ENOSYS
                 d = self.decide(nr, args)
                 if d[0] == "errno":
-                    resp = NOTIF_RESP.pack(nid, 0, -d[1], 0)
+                    respond(fd, nid, error=-d[1])
                 elif d[0] == "value":
-                    resp = NOTIF_RESP.pack(nid, d[1], 0, 0)
+                    respond(fd, nid, val=d[1])
                 else:
-                    resp = NOTIF_RESP.pack(nid, 0, 0, USER_NOTIF_FLAG_CONTINUE)
-                try:
-                    fcntl.ioctl(fd, IOCTL_NOTIF_SEND, bytearray(resp), True)
-                except OSError as e:
-                    if e.errno != errno.ENOENT:  # the caller died meanwhile
-                        raise
+                    respond(fd, nid, flags=USER_NOTIF_FLAG_CONTINUE)
         finally:
             os.close(fd)
 

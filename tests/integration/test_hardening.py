@@ -6,11 +6,9 @@ and checks that nothing outside the container is reached.  On a runtime
 without the protection the assertion fails; on pith it holds.
 """
 
-import errno
 import fcntl
 import hashlib
 import os
-import select
 import shutil
 import socket
 import subprocess
@@ -20,8 +18,7 @@ import pytest
 
 from console_socket import ConsoleReceiver
 from pithtest import wait_for
-from seccomp_helpers import (IOCTL_NOTIF_RECV, IOCTL_NOTIF_SEND, NOTIF, NOTIF_RESP,
-                             USER_NOTIF_FLAG_CONTINUE)
+from seccomp_helpers import USER_NOTIF_FLAG_CONTINUE, notifications, respond
 
 
 def sha256(path):
@@ -97,22 +94,7 @@ class ExecHoldingAgent:
             n += 1
 
     def _serve(self, fd, hold):
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        while not self.stop:
-            ready = poller.poll(500)
-            if not ready:
-                continue
-            if not ready[0][1] & select.POLLIN:
-                return
-            buf = bytearray(NOTIF.size)
-            try:
-                fcntl.ioctl(fd, IOCTL_NOTIF_RECV, buf, True)
-            except OSError as e:
-                if e.errno in (errno.ENOENT, errno.EINTR):
-                    continue
-                return
-            nid, pid, *_rest = NOTIF.unpack(buf)
+        for nid, pid, *_rest in notifications(fd, 500, lambda: not self.stop):
             if hold:
                 hold = False
                 try:
@@ -121,11 +103,9 @@ class ExecHoldingAgent:
                     self.errors.append(e)
                 self.held.set()
             try:
-                fcntl.ioctl(fd, IOCTL_NOTIF_SEND,
-                            bytearray(NOTIF_RESP.pack(nid, 0, 0, USER_NOTIF_FLAG_CONTINUE)), True)
+                respond(fd, nid, flags=USER_NOTIF_FLAG_CONTINUE)
             except OSError as e:
-                if e.errno != errno.ENOENT:
-                    self.errors.append(e)
+                self.errors.append(e)
 
     def close(self):
         self.stop = True
