@@ -39,6 +39,7 @@ struct init_state
   struct launch *l;
   oci_config *config; /* our private copy: the init may adjust it */
   bool got_go;
+  bool in_cgroupns; /* the new cgroup namespace is made */
   char *state_json; /* from GO: the state for createContainer hooks */
   int rootfd;
   char *executable;
@@ -62,6 +63,22 @@ await_go (struct init_state *s, pith_error *err)
   s->state_json = steal_pointer (&m.payload);
   sync_msg_release (&m);
   s->got_go = true;
+  return 0;
+}
+
+/* The namespace's root is the cgroup we are in when it is made, so it
+ * waits for GO (the cgroup join); the work before it overlaps the
+ * parent's.  Nothing before it may depend on the container's cgroup view. */
+static int
+enter_cgroup_ns (struct init_state *s, pith_error *err)
+{
+  if (!s->l->ns.unshare_cgroup || s->in_cgroupns)
+    return 0;
+  if (await_go (s, err) < 0)
+    return -1;
+  if (unshare (CLONE_NEWCGROUP) < 0)
+    return pith_fail (err, errno, "create cgroup namespace");
+  s->in_cgroupns = true;
   return 0;
 }
 
@@ -117,12 +134,16 @@ setup_mounts (struct init_state *s, pith_error *err)
       const char *type = c->mounts[i]->type;
 
       /* The container's cgroup view needs the cgroups to exist. */
-      if (type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0) && await_go (s, err) < 0)
+      if (type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
+          && (await_go (s, err) < 0 || enter_cgroup_ns (s, err) < 0))
         return -1;
       if (mount_entry (&env, c->mounts[i], i, err) < 0)
         return -1;
     }
   idmap_release_mounts (steal_pointer (&s->l->idmapped), c->mounts_len);
+  /* On v1 mknod is checked against the devices cgroup: the container's. */
+  if (await_go (s, err) < 0)
+    return -1;
   return devices_setup (s->rootfd, linux, env.in_userns, err);
 }
 
@@ -174,20 +195,16 @@ setup_container (struct init_state *s, pith_error *err)
     }
   if (ns_join (&l->ns, err) < 0)
     return -1;
-  if (l->ns.unshare_cgroup)
-    {
-      /* The namespace's root is the cgroup we are in when it is made. */
-      if (await_go (s, err) < 0)
-        return -1;
-      if (unshare (CLONE_NEWCGROUP) < 0)
-        return pith_fail (err, errno, "create cgroup namespace");
-    }
+  /* The cgroup namespace is made later, after GO: see enter_cgroup_ns. */
   if (set_names (c, err) < 0)
     return -1;
   if (!(l->opts->flags & PITH_CREATE_NO_NEW_KEYRING)
       && (security_set_keyring_label (&l->security, p, err) < 0 || join_session_keyring (l->id, err) < 0))
     return -1;
   if (setup_mounts (s, err) < 0)
+    return -1;
+  /* Hooks see the container's namespaces, this one too. */
+  if (enter_cgroup_ns (s, err) < 0)
     return -1;
   if (has_hooks (c->hooks, true) && run_runtime_hooks (s, err) < 0)
     return -1;

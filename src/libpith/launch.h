@@ -8,10 +8,11 @@
  *   on v2, cgroup created and limited)
  *   clone with the new namespaces  ->    [new userns: wait for GO]
  *   (v1: cgroup created and limited)     join namespaces by path
- *   uid/gid maps, oom_score_adj          [new cgroup ns: wait for GO]
- *   cgroup join                          hostname, keyring
+ *   uid/gid maps, oom_score_adj          hostname, keyring
+ *   cgroup join                          mounts up to the first cgroup one
  *   netDevices, intelRdt
- *   GO (state JSON for hooks)      ->    mounts, devices
+ *   GO (state JSON for hooks)      ->    [wait for GO] new cgroup ns,
+ *                                        the other mounts, devices
  *   state.json, config copy
  *                                  <-    HOOKS_NOW (when there are hooks)
  *   prestart, createRuntime hooks
