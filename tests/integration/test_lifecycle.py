@@ -275,9 +275,10 @@ def test_kill_all(rt, cgroups, flag):
                   write=False)
     b.remove_ns("pid").write()
     rt.start_detached(b)
-    wait_for(lambda: b.r("started").exists())
     procs = os.path.join(cgroups["pids"], "pith-test", b.cid, "cgroup.procs")
-    assert len(open(procs).read().split()) == 4
+    # The shell and its three sleeps; `touch` may still be on its way out.
+    wait_for(lambda: b.r("started").exists() and len(open(procs).read().split()) == 4,
+             what="the shell and its three sleeps, alone in the cgroup")
     rt.cli("kill", flag, b.cid, "KILL").ok()
     wait_for(lambda: not open(procs).read().split(), what="all container processes to die")
     rt.wait_status(b.cid, "stopped")
