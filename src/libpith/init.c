@@ -69,6 +69,25 @@ await_go (struct init_state *s, pith_error *err)
 /* The namespace's root is the cgroup we are in when it is made, so it
  * waits for GO (the cgroup join); the work before it overlaps the
  * parent's.  Nothing before it may depend on the container's cgroup view. */
+/* With a joined user namespace and a new pid namespace, the pid namespace
+ * was made by ns_join here (so that it belongs to the joined user
+ * namespace), but only our children are born in it.  Fork the real init
+ * into it as pith's own child (CLONE_PARENT: pith reaps and supervises
+ * it), tell pith its pid, and leave. */
+static int
+fork_into_pid_ns (struct launch *l, pith_error *err)
+{
+  char payload[16];
+  pid_t pid = (pid_t) syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+
+  if (pid < 0)
+    return pith_fail (err, errno, "fork the init into its pid namespace");
+  if (pid == 0)
+    return 0;
+  snprintf (payload, sizeof payload, "%d", (int) pid);
+  _exit (sync_send (l->sync_child, SYNC_PID, 0, payload, -1, err) < 0 ? 1 : 0);
+}
+
 static int
 enter_cgroup_ns (struct init_state *s, pith_error *err)
 {
@@ -194,6 +213,8 @@ setup_container (struct init_state *s, pith_error *err)
         return pith_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
     }
   if (ns_join (&l->ns, err) < 0)
+    return -1;
+  if (l->ns.pid_after_join && fork_into_pid_ns (l, err) < 0)
     return -1;
   /* The cgroup namespace is made later, after GO: see enter_cgroup_ns. */
   if (set_names (c, err) < 0)

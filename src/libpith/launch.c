@@ -126,6 +126,30 @@ clone_init (unsigned long flags, struct cgroup_plan *cg, pith_error *err)
   return pid;
 }
 
+/* The init forked the real init into its pid namespace (fork_into_pid_ns
+ * in init.c): adopt that pid, reap the first one. */
+static int
+adopt_forked_init (struct launch *l, pith_error *err)
+{
+  struct sync_msg m;
+  long pid;
+  char *end;
+
+  if (sync_expect (l->sync_parent, SYNC_PID, &m, err) < 0)
+    return -1;
+  errno = 0;
+  pid = m.payload ? strtol (m.payload, &end, 10) : 0;
+  if (pid <= 0 || errno || *end)
+    {
+      sync_msg_release (&m);
+      return pith_fail (err, EPROTO, "the init sent a bad pid");
+    }
+  sync_msg_release (&m);
+  TEMP_FAILURE_RETRY (waitpid (l->pid, NULL, 0));
+  l->pid = (pid_t) pid;
+  return 0;
+}
+
 static void
 saved_state_fill (struct launch *l, oci_saved_state *s)
 {
@@ -433,6 +457,8 @@ launch_create (pith_context *ctx, const char *id, const pith_create_options *opt
   close (steal_fd (&l->start_listen));
   idmap_release_mounts (steal_pointer (&l->idmapped), config->mounts_len);
 
+  if (l->ns.pid_after_join && adopt_forked_init (l, err) < 0)
+    goto fail;
   if (drive_setup (l, err) < 0)
     goto fail;
   if (opts->pid_file && pid_file_write (opts->pid_file, l->pid, err) < 0)

@@ -8,6 +8,9 @@
  *   on v2, cgroup created and limited)
  *   clone with the new namespaces  ->    [new userns: wait for GO]
  *   (v1: cgroup created and limited)     join namespaces by path
+ *                                  <-    [joined userns + new pidns:
+ *   adopt that pid, reap the first         fork into the pidns, send
+ *                                          PID, the first one exits]
  *   uid/gid maps, oom_score_adj          hostname, keyring
  *   cgroup join                          mounts up to the first cgroup one
  *   netDevices, intelRdt

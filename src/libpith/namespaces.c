@@ -122,9 +122,11 @@ ns_plan_open (const oci_linux *linux, struct ns_plan *plan, pith_error *err)
    * created after the child has joined it, so clone makes none. */
   if (plan->join_fd[NS_USER] >= 0)
     {
-      if (plan->wanted[NS_PID] && plan->join_fd[NS_PID] < 0)
-        return pith_fail (err, ENOTSUP, "a new pid namespace inside a joined user namespace");
       plan->clone_flags = 0;
+      /* A new pid namespace must belong to the joined user namespace, and
+       * only the children of its maker are born in it: the init makes it
+       * and forks the real init (fork_into_pid_ns in init.c). */
+      plan->pid_after_join = plan->wanted[NS_PID] && plan->join_fd[NS_PID] < 0;
     }
   return 0;
 }
@@ -307,7 +309,7 @@ ns_join (struct ns_plan *plan, pith_error *err)
    * create are made once inside it, so that it owns them. */
   if (plan->join_fd[NS_USER] >= 0)
     for (int k = 0; k < NS_COUNT; k++)
-      if (plan->wanted[k] && plan->join_fd[k] < 0 && k != NS_PID && k != NS_TIME && k != NS_CGROUP)
+      if (plan->wanted[k] && plan->join_fd[k] < 0 && k != NS_TIME && k != NS_CGROUP)
         late_flags |= ns_table[k].flag;
 
   for (int k = 0; k < NS_COUNT; k++)
@@ -319,7 +321,9 @@ ns_join (struct ns_plan *plan, pith_error *err)
         return pith_fail (err, errno, "join %s namespace", ns_table[k].spec_name);
       close (plan->join_fd[k]);
       plan->join_fd[k] = -1;
-      if (k == NS_USER && setresuid (0, 0, 0) < 0)
+      /* The gid too: an unmapped one makes files created in the
+       * namespace's own file systems fail with EOVERFLOW. */
+      if (k == NS_USER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
         return pith_fail (err, errno, "become root in the joined user namespace");
     }
   if (late_flags && unshare (late_flags) < 0)

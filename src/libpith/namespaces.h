@@ -30,6 +30,7 @@ struct ns_plan
   unsigned long clone_flags; /* new namespaces created by clone itself */
   bool unshare_cgroup;     /* new cgroup ns: after joining the container cgroup */
   bool unshare_time;       /* new time ns: made by the parent before clone */
+  bool pid_after_join;     /* new pid ns in a joined user ns: the init forks into it */
 };
 
 const char *ns_kind_name (enum ns_kind k);

@@ -17,6 +17,7 @@ enum sync_type
   SYNC_READY,       /* init -> parent: set up */
   SYNC_SAVED,       /* parent -> init: state saved; wait for start */
   SYNC_ERROR,       /* either way: payload is the message */
+  SYNC_PID,         /* init -> parent: pid of the init forked into its pid namespace */
 };
 
 struct sync_msg

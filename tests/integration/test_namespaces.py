@@ -146,3 +146,28 @@ def test_join_namespaces_of_another_container(rt):
         assert inside[NS_PROC_NAME[ns]] == host_ns_inode(ns, apid), ns
     assert inside["pid"] != host_ns_inode("pid", apid)
     assert hostname == "ctr-a"
+
+
+def test_new_pid_namespace_inside_joined_user_namespace(rt):
+    """Joining a user namespace by path with a new pid namespace (Podman pods with
+    --userns): the pid namespace must belong to the joined user namespace, or
+    mounting /proc inside fails, and the program must be its pid 1."""
+    if int(open("/proc/sys/user/max_user_namespaces").read()) == 0:
+        pytest.skip("user namespaces are disabled (user.max_user_namespaces=0)")
+    a = rt.bundle(script="sleep 1000", write=False)
+    a.add_ns("user")
+    a.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    a.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    a.write()
+    rt.create(a)
+    apid = rt.state(a.cid)["pid"]
+
+    def tweak(b):
+        b.add_ns("user", f"/proc/{apid}/ns/user")
+        b.add_ns("pid")
+    out = rt.run_ok("echo $$; " + readlink_script(["user", "pid"]), tweak=tweak)
+    pid1, *links = out.split()
+    inside = inside_ns_inodes("\n".join(links))
+    assert pid1 == "1"
+    assert inside["user"] == host_ns_inode("user", apid)
+    assert inside["pid"] not in (host_ns_inode("pid", apid), host_ns_inode("pid"))
