@@ -60,6 +60,12 @@ bitmask_parse (const char *list, size_t limit, struct bitmask *out, pith_error *
     }
 }
 
+bool
+bitmask_test (const struct bitmask *m, size_t i)
+{
+  return i < m->nbits && (m->bits[i / LONG_BITS] >> (i % LONG_BITS) & 1);
+}
+
 void
 bitmask_release (struct bitmask *m)
 {

@@ -3,6 +3,7 @@
 #ifndef PITH_BITMASK_H
 #define PITH_BITMASK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pith.h"
@@ -18,6 +19,8 @@ struct bitmask
  * JSON path). */
 int bitmask_parse (const char *list, size_t limit, struct bitmask *out, pith_error *err);
 void bitmask_release (struct bitmask *m);
+/* Whether id I is in M. */
+bool bitmask_test (const struct bitmask *m, size_t i);
 /* Bytes to pass to the kernel for M (whole unsigned longs). */
 size_t bitmask_bytes (const struct bitmask *m);
 

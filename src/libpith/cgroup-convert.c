@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bitmask.h"
 #include "cgroup.h"
 #include "utils.h"
 
@@ -210,41 +211,25 @@ cgroup_hugepage_size_name (const char *kb_name)
 int
 cgroup_parse_list (const char *s, uint16_t **out, size_t *n)
 {
-  cleanup_free uint16_t *list = NULL;
+  /* The kernel's files end in a newline; bitmask_parse wants the list only. */
+  cleanup_free char *list = xstrndup (s, strcspn (s, "\n"));
+  pith_error ignored = { 0 };
+  struct bitmask m;
   size_t count = 0;
-  const char *p = s;
 
   *out = NULL;
   *n = 0;
-  while (*p && *p != '\n')
+  if (bitmask_parse (list, UINT16_MAX + 1, &m, &ignored) < 0)
     {
-      char *end;
-      unsigned long lo, hi;
-
-      errno = 0;
-      lo = strtoul (p, &end, 10);
-      if (errno || end == p || lo > UINT16_MAX)
-        return -1;
-      hi = lo;
-      p = end;
-      if (*p == '-')
-        {
-          hi = strtoul (p + 1, &end, 10);
-          if (errno || end == p + 1 || hi < lo || hi > UINT16_MAX)
-            return -1;
-          p = end;
-        }
-      if (hi - lo > 65536 || count + (hi - lo + 1) > 65536)
-        return -1;
-      list = xrealloc (list, (count + hi - lo + 1) * sizeof *list);
-      for (unsigned long v = lo; v <= hi; v++)
-        list[count++] = (uint16_t) v;
-      if (*p == ',')
-        p++;
-      else if (*p && *p != '\n')
-        return -1;
+      pith_error_release (&ignored);
+      return -1;
     }
-  *out = steal_pointer (&list);
-  *n = count;
+  for (size_t i = 0; i < m.nbits; i++)
+    count += bitmask_test (&m, i);
+  *out = count ? xmalloc (count * sizeof **out) : NULL;
+  for (size_t i = 0; i < m.nbits; i++)
+    if (bitmask_test (&m, i))
+      (*out)[(*n)++] = (uint16_t) i;
+  bitmask_release (&m);
   return 0;
 }

@@ -60,6 +60,12 @@ cgroup_write (const char *dir, const char *file, const char *value, pith_error *
 }
 
 int
+cgroup_write_limit (const char *dir, const char *file, int64_t value, pith_error *err)
+{
+  return value < 0 ? cgroup_write (dir, file, "max", err) : cgroup_write_i64 (dir, file, value, err);
+}
+
+int
 cgroup_write_u64 (const char *dir, const char *file, uint64_t value, pith_error *err)
 {
   char buf[32];
@@ -105,8 +111,7 @@ cgroup_resource_error (const struct cgroup_plan *plan, pith_error *err, const ch
   va_list ap;
 
   va_start (ap, what);
-  if (vasprintf (&name, what, ap) < 0)
-    abort ();
+  name = xvasprintf (what, ap);
   va_end (ap);
   return pith_wrap (err, "%s/%s", plan->source, name);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bitmask.h"
 #include "cgroup.h"
 #include "log.h"
 #include "utils.h"
@@ -206,19 +207,23 @@ append_u64 (sd_bus_message *m, const char *name, uint64_t v)
 static int
 append_mask (sd_bus_message *m, const char *name, const char *list)
 {
-  cleanup_free uint16_t *ids = NULL;
   cleanup_free uint8_t *mask = NULL;
-  size_t n, len = 0;
+  pith_error ignored = { 0 };
+  struct bitmask ids;
+  size_t len;
   int r;
 
-  if (cgroup_parse_list (list, &ids, &n) < 0)
-    return -EINVAL;
-  for (size_t i = 0; i < n; i++)
-    if ((size_t) ids[i] / 8 + 1 > len)
-      len = ids[i] / 8 + 1;
+  if (bitmask_parse (list, UINT16_MAX + 1, &ids, &ignored) < 0)
+    {
+      pith_error_release (&ignored);
+      return -EINVAL;
+    }
+  len = (ids.nbits + 7) / 8;
   mask = xzalloc (len + 1);
-  for (size_t i = 0; i < n; i++)
-    mask[ids[i] / 8] |= (uint8_t) (1u << (ids[i] % 8));
+  for (size_t i = 0; i < ids.nbits; i++)
+    if (bitmask_test (&ids, i))
+      mask[i / 8] |= (uint8_t) (1u << (i % 8));
+  bitmask_release (&ids);
   if ((r = sd.sd_bus_message_open_container (m, 'r', "sv")) < 0 || (r = sd.sd_bus_message_append (m, "s", name)) < 0
       || (r = sd.sd_bus_message_open_container (m, 'v', "ay")) < 0 || (r = sd.sd_bus_message_append_array (m, 'y', mask, len)) < 0
       || (r = sd.sd_bus_message_close_container (m)) < 0)

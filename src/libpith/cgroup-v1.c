@@ -234,14 +234,10 @@ cgroup_v1_apply (const struct cgroup_plan *plan, const struct cgroup_hierarchy *
     return -1;
   if (cgroup_hierarchy_has (h, "cpuset") && r->cpu && apply_cpuset (plan, dir, r->cpu, err) < 0)
     return -1;
-  if (cgroup_hierarchy_has (h, "pids") && r->pids && r->pids->limit_present)
-    {
-      /* runtime-spec 1.3: a negative limit is "max", 0 is a real limit. */
-      int ret = r->pids->limit >= 0 ? cgroup_write_i64 (dir, "pids.max", r->pids->limit, err)
-                                    : cgroup_write (dir, "pids.max", "max", err);
-      if (ret < 0)
-        return cgroup_resource_error (plan, err, "pids/limit");
-    }
+  /* runtime-spec 1.3: a negative limit is "max", 0 is a real limit. */
+  if (cgroup_hierarchy_has (h, "pids") && r->pids && r->pids->limit_present
+      && cgroup_write_limit (dir, "pids.max", r->pids->limit, err) < 0)
+    return cgroup_resource_error (plan, err, "pids/limit");
   if (cgroup_hierarchy_has (h, "devices") && cgroup_v1_devices (plan, dir, r, err) < 0)
     return -1;
   if (cgroup_hierarchy_has (h, "blkio") && r->block_io && apply_blkio (plan, dir, r->block_io, err) < 0)

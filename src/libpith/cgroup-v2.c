@@ -17,12 +17,6 @@
 #include "log.h"
 #include "utils.h"
 
-static int
-write_limit (const char *dir, const char *file, int64_t v, pith_error *err)
-{
-  return v < 0 ? cgroup_write (dir, file, "max", err) : cgroup_write_i64 (dir, file, v, err);
-}
-
 /* memory.max now, -1 for "max", 0 when there is none. */
 static int64_t
 current_memory_max (const char *dir)
@@ -51,7 +45,7 @@ apply_memory (const struct cgroup_plan *plan, const char *dir, const oci_memory 
 {
   bool has_limit = m->limit_present && m->limit != 0, has_swap = m->swap_present && m->swap != 0;
 
-  if (has_limit && write_limit (dir, "memory.max", m->limit, err) < 0)
+  if (has_limit && cgroup_write_limit (dir, "memory.max", m->limit, err) < 0)
     return cgroup_resource_error (plan, err, "memory/limit");
   if (has_swap || (has_limit && m->limit == -1))
     {
@@ -62,10 +56,10 @@ apply_memory (const struct cgroup_plan *plan, const char *dir, const oci_memory 
         return cgroup_resource_error (plan, err, "memory/swap");
       /* Unlimited memory implies unlimited swap only where swap is accounted. */
       if (swap != 0 && (has_swap || cgroup_has_file (dir, "memory.swap.max"))
-          && write_limit (dir, "memory.swap.max", swap, err) < 0)
+          && cgroup_write_limit (dir, "memory.swap.max", swap, err) < 0)
         return cgroup_resource_error (plan, err, "memory/swap");
     }
-  if (m->reservation_present && m->reservation != 0 && write_limit (dir, "memory.low", m->reservation, err) < 0)
+  if (m->reservation_present && m->reservation != 0 && cgroup_write_limit (dir, "memory.low", m->reservation, err) < 0)
     return cgroup_resource_error (plan, err, "memory/reservation");
   if (m->swappiness_present)
     {
@@ -196,7 +190,7 @@ cgroup_v2_apply (const struct cgroup_plan *plan, const struct cgroup_hierarchy *
         return cgroup_resource_error (plan, err, "cpu/mems");
     }
   if (cgroup_hierarchy_has (h, "pids") && r->pids && r->pids->limit_present
-      && write_limit (dir, "pids.max", r->pids->limit, err) < 0)
+      && cgroup_write_limit (dir, "pids.max", r->pids->limit, err) < 0)
     return cgroup_resource_error (plan, err, "pids/limit");
   if (cgroup_hierarchy_has (h, "io") && r->block_io && apply_io (plan, dir, r->block_io, err) < 0)
     return -1;

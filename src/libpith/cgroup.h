@@ -127,6 +127,8 @@ int cgroup_open_knob (const char *dir, const char *file, pith_error *err);
 int cgroup_write_fd (int fd, const char *dir, const char *file, const char *value, pith_error *err);
 int cgroup_write_u64 (const char *dir, const char *file, uint64_t value, pith_error *err);
 int cgroup_write_i64 (const char *dir, const char *file, int64_t value, pith_error *err);
+/* VALUE, or "max" when it is negative (unlimited). */
+int cgroup_write_limit (const char *dir, const char *file, int64_t value, pith_error *err);
 /* DIR/FILE into *OUT (trailing newline removed). */
 int cgroup_read (const char *dir, const char *file, char **out, pith_error *err);
 bool cgroup_has_file (const char *dir, const char *file);

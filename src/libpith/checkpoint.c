@@ -423,40 +423,6 @@ add_inherited_stdio (struct args *a, int images_fd, pith_error *err)
   return 0;
 }
 
-static int
-save_restored_state (pith_context *ctx, const char *id, int dirfd, const struct bundle *b,
-                     const struct cgroup_plan *plan, pid_t pid, const char *pid_file, pith_error *err)
-{
-  cleanup_free char *created = timestamp_rfc3339 ();
-  cleanup_free char *owner = passwd_field ("/etc/passwd", geteuid (), 0);
-  oci_map_string *paths = NULL;
-  oci_saved_state s = {
-    .id = (char *) id,
-    .pid = pid,
-    .pid_present = true,
-    .pid_start_time = process_start_time (pid, NULL),
-    .pid_start_time_present = true,
-    .bundle = b->path,
-    .rootfs = b->rootfs,
-    .created = created,
-    .owner = owner,
-    .systemd_cgroup = ctx->systemd_cgroup,
-    .systemd_cgroup_present = true,
-    .annotations = b->config->annotations,
-  };
-  int ret;
-
-  cgroup_plan_save (plan, &paths);
-  s.cgroup_paths = paths;
-  ret = write_file_atomic (dirfd, STATE_CONFIG_FILE, b->config_json, b->config_len, 0600, err);
-  if (ret == 0)
-    ret = state_save (dirfd, &s, err);
-  if (ret == 0 && pid_file)
-    ret = pid_file_write (pid_file, pid, err);
-  oci_map_string_free (paths);
-  return ret;
-}
-
 static pid_t
 read_restored_pid (const char *work, pith_error *err)
 {
@@ -613,7 +579,8 @@ pith_container_restore (pith_context *ctx, const char *id, const pith_restore_op
   if (restore_run_criu (&x, err) < 0 || (x.pid = read_restored_pid (x.work, err)) < 0)
     goto abandon;
   if (cgroup_join (ctx, &x.cgroups, x.pid, resources, err) < 0
-      || save_restored_state (ctx, id, x.dirfd, &x.bundle, &x.cgroups, x.pid, o->pid_file, err) < 0)
+      || launch_save_state (ctx, x.dirfd, id, &x.bundle, &x.cgroups, x.pid, err) < 0
+      || (o->pid_file && pid_file_write (o->pid_file, x.pid, err) < 0))
     goto abandon;
   ret = 0;
   if (!detach)

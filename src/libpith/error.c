@@ -27,8 +27,7 @@ pith_fail (pith_error *err, int errno_value, const char *fmt, ...)
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    abort ();
+  msg = xvasprintf (fmt, ap);
   va_end (ap);
 
   free (err->msg);
@@ -48,8 +47,7 @@ pith_wrap (pith_error *err, const char *fmt, ...)
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&prefix, fmt, ap) < 0)
-    abort ();
+  prefix = xvasprintf (fmt, ap);
   va_end (ap);
 
   joined = xasprintf ("%s: %s", prefix, err->msg ? err->msg : "unknown error");

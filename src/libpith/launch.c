@@ -132,19 +132,15 @@ static int
 adopt_forked_init (struct launch *l, pith_error *err)
 {
   struct sync_msg m;
-  long pid;
-  char *end;
+  int64_t pid = 0;
+  bool bad;
 
   if (sync_expect (l->sync_parent, SYNC_PID, &m, err) < 0)
     return -1;
-  errno = 0;
-  pid = m.payload ? strtol (m.payload, &end, 10) : 0;
-  if (pid <= 0 || errno || *end)
-    {
-      sync_msg_release (&m);
-      return pith_fail (err, EPROTO, "the init sent a bad pid");
-    }
+  bad = m.payload == NULL || parse_int64 (m.payload, &pid) < 0 || pid <= 0 || pid > INT32_MAX;
   sync_msg_release (&m);
+  if (bad)
+    return pith_fail (err, EPROTO, "the init sent a bad pid");
   TEMP_FAILURE_RETRY (waitpid (l->pid, NULL, 0));
   l->pid = (pid_t) pid;
   return 0;
@@ -232,29 +228,34 @@ enter_net_and_rdt (struct launch *l, pith_error *err)
   return 0;
 }
 
-/* state.json and the config copy; the pid file waits for READY. */
-static int
-save_state (struct launch *l, pith_error *err)
+int
+launch_save_state (pith_context *ctx, int dirfd, const char *id, const struct bundle *b,
+                   const struct cgroup_plan *plan, pid_t pid, pith_error *err)
 {
   cleanup_free char *created = timestamp_rfc3339 ();
   cleanup_free char *owner = passwd_field ("/etc/passwd", geteuid (), 0);
   oci_map_string *paths = NULL;
-  oci_saved_state s;
+  oci_saved_state s = {
+    .id = (char *) id,
+    .pid = pid,
+    .pid_present = true,
+    .pid_start_time = process_start_time (pid, NULL),
+    .pid_start_time_present = true,
+    .bundle = b->path,
+    .rootfs = b->rootfs,
+    .annotations = b->config->annotations,
+    .created = created,
+    .owner = owner,
+    .systemd_cgroup = ctx->systemd_cgroup,
+    .systemd_cgroup_present = true,
+  };
   int ret;
 
-  saved_state_fill (l, &s);
-  s.pid_start_time = process_start_time (l->pid, NULL);
-  s.pid_start_time_present = true;
-  s.created = created;
-  s.owner = owner;
-  s.systemd_cgroup = l->ctx->systemd_cgroup;
-  s.systemd_cgroup_present = true;
-  cgroup_plan_save (&l->cgroups, &paths);
+  cgroup_plan_save (plan, &paths);
   s.cgroup_paths = paths;
-  ret = write_file_atomic (l->state_dirfd, STATE_CONFIG_FILE, l->bundle.config_json, l->bundle.config_len, 0600, err);
+  ret = write_file_atomic (dirfd, STATE_CONFIG_FILE, b->config_json, b->config_len, 0600, err);
   if (ret == 0)
-    ret = state_save (l->state_dirfd, &s, err);
-  s.cgroup_paths = NULL;
+    ret = state_save (dirfd, &s, err);
   oci_map_string_free (paths);
   return ret;
 }
@@ -297,7 +298,7 @@ drive_setup (struct launch *l, pith_error *err)
   if (sync_send (l->sync_parent, SYNC_GO, 0, state_json, -1, err) < 0)
     return -1;
   /* While the init sets up: nobody reads the state before our lock goes. */
-  if (save_state (l, err) < 0)
+  if (launch_save_state (l->ctx, l->state_dirfd, l->id, &l->bundle, &l->cgroups, l->pid, err) < 0)
     return -1;
   phase_mark (l->ctx, &l->clock, "save state");
   if (runtime_hooks)

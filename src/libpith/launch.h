@@ -76,6 +76,10 @@ struct launch
  * is saved and L->pid is the init.  FOREGROUND: the caller stays (run), so a
  * terminal without --console-socket is relayed by the caller from
  * L->pty_master. */
+/* state.json and the config copy of a new container whose init is PID:
+ * for create (while the init sets up) and restore. */
+int launch_save_state (pith_context *ctx, int dirfd, const char *id, const struct bundle *b,
+                       const struct cgroup_plan *plan, pid_t pid, pith_error *err);
 int launch_create (pith_context *ctx, const char *id, const pith_create_options *opts, bool foreground,
                    struct launch *l, pith_error *err);
 void launch_release (struct launch *l);

@@ -20,8 +20,7 @@ pith_log (pith_context *ctx, enum pith_log_level level, const char *fmt, ...)
   if (level == PITH_LOG_DEBUG && !ctx->debug)
     return;
   va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    abort ();
+  msg = xvasprintf (fmt, ap);
   va_end (ap);
   ctx->log (ctx->log_arg, level, msg);
 }

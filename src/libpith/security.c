@@ -29,29 +29,18 @@ int
 proc_attr_write (const char *lsm, const char *attr, const char *value, pith_error *err)
 {
   cleanup_free char *path = xasprintf ("thread-self/attr/%s%s%s", lsm ? lsm : "", lsm ? "/" : "", attr);
-  cleanup_close int proc = procfs_open (err);
-  cleanup_close int fd = -1;
-  ssize_t w;
 
-  if (proc < 0)
-    return -1;
   /* Not the container's /proc: a procfs file the container bound over
    * attr/exec would take the label instead (CVE-2025-52881). */
-  fd = procfs_open_at (proc, path, O_WRONLY, err);
+  if (procfs_write (path, value, err) == 0)
+    return 0;
   /* Kernels without per-LSM directories take the legacy file. */
-  if (fd < 0 && err->errno_value == ENOENT && lsm)
+  if (err->errno_value == ENOENT && lsm)
     {
       pith_error_release (err);
       return proc_attr_write (NULL, attr, value, err);
     }
-  if (fd < 0)
-    return -1;
-  w = TEMP_FAILURE_RETRY (write (fd, value, strlen (value)));
-  if (w < 0)
-    return pith_fail (err, errno, "write /proc/%s", path);
-  if ((size_t) w != strlen (value))
-    return pith_fail (err, EIO, "short write to /proc/%s", path);
-  return 0;
+  return -1;
 }
 
 static int

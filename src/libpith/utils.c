@@ -99,14 +99,23 @@ xstrndup (const char *s, size_t n)
 }
 
 char *
+xvasprintf (const char *fmt, va_list ap)
+{
+  char *r;
+
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  return r;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   char *r;
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&r, fmt, ap) < 0)
-    abort ();
+  r = xvasprintf (fmt, ap);
   va_end (ap);
   return r;
 }
