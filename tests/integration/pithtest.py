@@ -515,6 +515,11 @@ class Runtime:
         self.spawned = []
         self._nout = 0
         self._nid = 0
+        # pith keeps its default parent cgroup (/pith) after the last
+        # container goes; the one a test makes is the test's to remove.
+        self.new_default_parents = [
+            os.path.join(mnt, DEFAULT_CGROUP_PARENT) for mnt in cgroup_all_mounts().values()
+            if not os.path.isdir(os.path.join(mnt, DEFAULT_CGROUP_PARENT))]
 
     # -- ids and bundles
     def new_id(self, tag=""):
@@ -841,6 +846,13 @@ class Runtime:
             time.sleep(0.1)
         for d in self.cgroup_dirs():
             remove_cgroup_tree(d, errors)
+        for d in self.new_default_parents:
+            try:
+                os.rmdir(d)
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                errors.append(f"rmdir {d}: {e}")
         umount_all_under(self.dir, errors)
         for name in self.netns:
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
