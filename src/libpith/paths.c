@@ -16,8 +16,8 @@
 #include "paths.h"
 #include "utils.h"
 
-static int
-openat2_in_root (int rootfd, const char *path, int flags)
+int
+path_openat_in_root (int rootfd, const char *path, int flags)
 {
   struct open_how how = {
     .flags = flags | O_CLOEXEC,
@@ -35,7 +35,7 @@ openat2_in_root (int rootfd, const char *path, int flags)
 int
 path_open_in_root (int rootfd, const char *path, int flags, pith_error *err)
 {
-  int fd = openat2_in_root (rootfd, path, flags);
+  int fd = path_openat_in_root (rootfd, path, flags);
 
   if (fd < 0)
     return pith_fail (err, errno, "open `%s` in the container rootfs", path);
@@ -91,7 +91,7 @@ create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pi
   size_t len;
   int fd;
 
-  fd = openat2_in_root (rootfd, path, O_PATH);
+  fd = path_openat_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT)
     {
       if (fd < 0)
@@ -103,7 +103,7 @@ create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pi
    * met on the way is followed inside the rootfs, and create what is missing. */
   prefix = xstrdup (path);
   len = strlen (prefix);
-  parent = openat2_in_root (rootfd, "/", O_PATH);
+  parent = path_openat_in_root (rootfd, "/", O_PATH);
   if (parent < 0)
     return pith_fail (err, errno, "open the container rootfs");
   for (size_t i = 0; i <= len;)
@@ -124,7 +124,7 @@ create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pi
 
       char saved = prefix[end];
       prefix[end] = '\0';
-      next = openat2_in_root (rootfd, prefix, O_PATH);
+      next = path_openat_in_root (rootfd, prefix, O_PATH);
       if (next < 0 && errno == ENOENT)
         {
           const char *name = prefix + start;
@@ -140,7 +140,7 @@ create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pi
             r = mkdirat (parent, name, 0755);
           if (r < 0 && errno != EEXIST)
             return pith_fail (err, errno, "create `%s` in the container rootfs", prefix);
-          next = openat2_in_root (rootfd, prefix, O_PATH);
+          next = path_openat_in_root (rootfd, prefix, O_PATH);
           /* Still missing although it exists: a dangling symlink. */
           if (next < 0 && errno == ENOENT && r < 0)
             {
@@ -148,7 +148,7 @@ create_in_root (int rootfd, const char *path, enum path_kind kind, int depth, pi
                 return pith_fail (err, ELOOP, "create `%s` in the container rootfs", prefix);
               if (create_link_target (rootfd, parent, prefix, start, last ? kind : PATH_DIR, depth, err) < 0)
                 return -1;
-              next = openat2_in_root (rootfd, prefix, O_PATH);
+              next = path_openat_in_root (rootfd, prefix, O_PATH);
             }
         }
       if (next < 0)

@@ -13,6 +13,8 @@
 
 /* Opens PATH under ROOTFD (FLAGS as for open, e.g. O_PATH). */
 int path_open_in_root (int rootfd, const char *path, int flags, pith_error *err);
+/* The same, returning -1 with errno set: for paths that may well be missing. */
+int path_openat_in_root (int rootfd, const char *path, int flags);
 
 /* Opens PATH from DIRFD as open(2) would, but refusing /proc magic links
  * (/proc/self/exe, /proc/self/fd/N, /proc/<pid>/root ...) with ELOOP: for

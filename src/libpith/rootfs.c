@@ -110,7 +110,7 @@ null_device (int rootfd, pith_error *err)
 int
 rootfs_mask_paths (int rootfd, char **paths, size_t n, pith_error *err)
 {
-  cleanup_close int null = -1;
+  cleanup_close int null = -1, tmpfs = -1;
   struct stat st;
 
   if (n == 0)
@@ -120,17 +120,15 @@ rootfs_mask_paths (int rootfd, char **paths, size_t n, pith_error *err)
     return -1;
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_close int target = path_open_in_root (rootfd, paths[i], O_PATH | O_NOFOLLOW, err);
-      cleanup_close int tmpfs = -1;
+      cleanup_close int target = path_openat_in_root (rootfd, paths[i], O_PATH | O_NOFOLLOW);
+      cleanup_close int copy = -1;
 
       if (target < 0)
         {
-          if (err->errno_value == ENOENT)
-            {
-              pith_error_release (err);
-              continue;
-            }
-          return pith_wrap (err, "masked path");
+          /* A path the image or kernel does not have needs no mask. */
+          if (errno == ENOENT)
+            continue;
+          return pith_fail (err, errno, "masked path: open `%s` in the container rootfs", paths[i]);
         }
       if (fstat (target, &st) < 0)
         return pith_fail (err, errno, "stat masked path `%s`", paths[i]);
@@ -140,10 +138,21 @@ rootfs_mask_paths (int rootfd, char **paths, size_t n, pith_error *err)
             return pith_wrap (err, "mask `%s`", paths[i]);
           continue;
         }
-      tmpfs = empty_tmpfs (err);
+      /* One empty read-only tmpfs for every masked directory: the first
+       * gets the new mount, the others bind copies of it. */
       if (tmpfs < 0)
-        return -1;
-      if (move_mount (tmpfs, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        {
+          tmpfs = empty_tmpfs (err);
+          if (tmpfs < 0)
+            return -1;
+        }
+      else
+        {
+          copy = open_tree (tmpfs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+          if (copy < 0)
+            return pith_fail (err, errno, "mask `%s`: copy the empty tmpfs", paths[i]);
+        }
+      if (move_mount (copy >= 0 ? copy : tmpfs, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return pith_fail (err, errno, "mask `%s`", paths[i]);
     }
   return 0;
@@ -154,16 +163,13 @@ rootfs_readonly_paths (int rootfd, char **paths, size_t n, pith_error *err)
 {
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_close int target = path_open_in_root (rootfd, paths[i], O_PATH | O_NOFOLLOW, err);
+      cleanup_close int target = path_openat_in_root (rootfd, paths[i], O_PATH | O_NOFOLLOW);
 
       if (target < 0)
         {
-          if (err->errno_value == ENOENT)
-            {
-              pith_error_release (err);
-              continue;
-            }
-          return pith_wrap (err, "read-only path");
+          if (errno == ENOENT)
+            continue;
+          return pith_fail (err, errno, "read-only path: open `%s` in the container rootfs", paths[i]);
         }
       if (bind_fd (target, target, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
         return pith_wrap (err, "make `%s` read-only", paths[i]);
