@@ -2,8 +2,8 @@
 # Installs what building and testing pith needs on Debian 12 (apt-get).
 # Nothing is installed when everything is already there.
 set -eu
-build="autoconf automake libtool pkg-config make gcc python3 libyajl-dev libseccomp-dev libcap-dev libselinux1-dev libsystemd-dev"
-test="python3-pytest busybox-static iproute2 clang qemu-system-x86 podman conmon containerd"
+build="autoconf automake libtool pkg-config make gcc python3 libyajl-dev libseccomp-dev libcap-dev libselinux1-dev"
+test="python3-pytest dbus-daemon busybox-static iproute2 clang qemu-system-x86 podman conmon containerd"
 missing=
 for p in $build $test; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

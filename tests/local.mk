@@ -23,6 +23,13 @@ tests_unit_test_cgroup_SOURCES = tests/unit/test-cgroup.c tests/unit/tap.h
 tests_unit_test_cgroup_LDADD = src/libpith/libpith-core.la
 $(tests_unit_test_cgroup_OBJECTS): libocispec/oci-types.h
 
+# The D-Bus client of the systemd driver (against dbus-daemon when installed).
+check_PROGRAMS += tests/unit/test-dbus
+TESTS += tests/unit/test-dbus
+tests_unit_test_dbus_SOURCES = tests/unit/test-dbus.c tests/unit/tap.h
+tests_unit_test_dbus_LDADD = src/libpith/libpith-core.la
+$(tests_unit_test_dbus_OBJECTS): libocispec/oci-types.h
+
 integration_files = \
 	tests/integration/README.md \
 	tests/integration/conftest.py \

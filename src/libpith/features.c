@@ -37,10 +37,7 @@ pith_features (char **json, pith_error *err)
    * pith, which does not run containers yet. */
   oci_features_cgroup cgroup = {
     .v1 = true, .v1_present = true, .v2 = true, .v2_present = true,
-#ifdef HAVE_SYSTEMD
-    .systemd = true,
-#endif
-    .systemd_present = true, .systemd_user = false, .systemd_user_present = true,
+    .systemd = true, .systemd_present = true, .systemd_user = false, .systemd_user_present = true,
     .rdma = true, .rdma_present = true,
   };
   oci_features_seccomp seccomp = {

@@ -16,6 +16,7 @@ libpith_sources = \
 	src/libpith/cgroup-none.c \
 	src/libpith/checkpoint.c \
 	src/libpith/container.c src/libpith/container.h \
+	src/libpith/dbus.c src/libpith/dbus.h \
 	src/libpith/devices.c src/libpith/devices.h \
 	src/libpith/error.c src/libpith/error.h \
 	src/libpith/exec.c \
@@ -60,7 +61,7 @@ libpith_libs = libocispec/libocispec.la $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LI
 noinst_LTLIBRARIES += src/libpith/libpith-core.la
 src_libpith_libpith_core_la_SOURCES = $(libpith_sources)
 src_libpith_libpith_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
-	$(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SELINUX_CFLAGS) $(SYSTEMD_CFLAGS)
+	$(YAJL_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(SELINUX_CFLAGS)
 src_libpith_libpith_core_la_LIBADD = $(libpith_libs)
 $(src_libpith_libpith_core_la_OBJECTS): libocispec/oci-types.h
 
