@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -339,6 +340,21 @@ pith_container_delete (pith_context *ctx, const char *id, bool force, pith_error
   return ret;
 }
 
+/* As runc list: the user who owns the state directory, by name where
+ * /etc/passwd has it.  Looked up here rather than at create, which then
+ * reads no /etc/passwd for a field only `list` shows. */
+static char *
+state_dir_owner (int dirfd)
+{
+  struct stat st;
+  char *name;
+
+  if (fstat (dirfd, &st) < 0)
+    return xstrdup ("");
+  name = passwd_field ("/etc/passwd", st.st_uid, 0);
+  return name ? name : xasprintf ("#%u", (unsigned) st.st_uid);
+}
+
 PITH_PUBLIC int
 pith_container_list (pith_context *ctx, pith_list_entry **entries, size_t *count, pith_error *err)
 {
@@ -377,7 +393,7 @@ pith_container_list (pith_context *ctx, pith_list_entry **entries, size_t *count
             .status = xstrdup (container_status_name (c.status)),
             .bundle = xstrdup (c.state->bundle),
             .created = xstrdup (c.state->created),
-            .owner = xstrdup (c.state->owner ? c.state->owner : ""),
+            .owner = state_dir_owner (c.dirfd),
             .state_json = state_document (c.state, container_status_name (c.status), &skip),
           };
           n++;

@@ -233,7 +233,6 @@ launch_save_state (pith_context *ctx, int dirfd, const char *id, const struct bu
                    const struct cgroup_plan *plan, pid_t pid, pith_error *err)
 {
   cleanup_free char *created = timestamp_rfc3339 ();
-  cleanup_free char *owner = passwd_field ("/etc/passwd", geteuid (), 0);
   oci_map_string *paths = NULL;
   oci_saved_state s = {
     .id = (char *) id,
@@ -245,7 +244,6 @@ launch_save_state (pith_context *ctx, int dirfd, const char *id, const struct bu
     .rootfs = b->rootfs,
     .annotations = b->config->annotations,
     .created = created,
-    .owner = owner,
     .systemd_cgroup = ctx->systemd_cgroup,
     .systemd_cgroup_present = true,
   };

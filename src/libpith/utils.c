@@ -312,16 +312,41 @@ parse_int64 (const char *s, int64_t *out)
 }
 
 char *
+format_rfc3339 (const struct timespec *ts)
+{
+  int64_t days, secs, era, day_of_era, year_of_era, day_of_year, mp, year;
+  unsigned month, day;
+
+  /* UTC by arithmetic (days since 1970 to a proleptic Gregorian date, in
+   * 400-year eras starting on March 1st): glibc's gmtime reads
+   * /etc/localtime the first time, which create would pay for. */
+  days = ts->tv_sec / 86400;
+  secs = ts->tv_sec % 86400;
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  days += 719468; /* from 1970-01-01 to 0000-03-01 */
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  day_of_era = days - era * 146097;
+  year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  mp = (5 * day_of_year + 2) / 153;
+  day = (unsigned) (day_of_year - (153 * mp + 2) / 5 + 1);
+  month = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
+  year = year_of_era + era * 400 + (month <= 2);
+  return xasprintf ("%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", (long long) year, month, day,
+                    (long long) (secs / 3600), (long long) (secs / 60 % 60), (long long) (secs % 60), ts->tv_nsec);
+}
+
+char *
 timestamp_rfc3339 (void)
 {
-  struct timespec ts;
-  struct tm tm;
-  char date[64];
+  struct timespec now;
 
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", date, ts.tv_nsec);
+  clock_gettime (CLOCK_REALTIME, &now);
+  return format_rfc3339 (&now);
 }
 
 uint64_t

@@ -74,7 +74,9 @@ bool str_has_prefix (const char *s, const char *prefix);
 /* Parses a decimal integer that must fill the whole string. */
 int parse_int64 (const char *s, int64_t *out);
 
-/* Current time as RFC 3339 with nanoseconds, UTC. */
+/* TS in UTC as RFC 3339 with nanoseconds ("2026-12-05T12:00:00.000000000Z"). */
+char *format_rfc3339 (const struct timespec *ts);
+/* The current time so. */
 char *timestamp_rfc3339 (void);
 /* Monotonic clock in microseconds, for phase timings. */
 uint64_t monotonic_usec (void);

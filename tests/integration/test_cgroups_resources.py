@@ -87,8 +87,11 @@ def test_memory_limit_enforced(rt):
     if not h.on_v2("memory") and not h.exists("memory", "/", "memory.memsw.limit_in_bytes"):
         del b.linux["resources"]["memory"]["swap"]
     b.write()
-    out = rt.run(b).ok().out
-    assert "rc=137" in out, out
+    res = rt.run(b)
+    # The OOM killer picks the hog's shell, or now and then the container's
+    # init (which then never prints): both are the limit at work.
+    assert "survived" not in res.out, res
+    assert "rc=137" in res.out or res.rc == 137, res
 
 
 def test_kernel_memory(rt):

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -222,6 +223,33 @@ test_files (void)
          "passwd lookup by uid");
   check (remove_tree_at (AT_FDCWD, dir, &err) == 0 && access (dir, F_OK) < 0, "remove_tree_at removes the tree");
   pith_error_release (&err);
+}
+
+/* format_rfc3339 does its own calendar arithmetic: it must agree with
+ * glibc's gmtime on leap days, century years and both sides of 1970. */
+static void
+test_rfc3339 (void)
+{
+  static const time_t samples[] = { 0, -1, 951782400, 951868799, 4107542400, 4102444799, 1780000000, -86400 * 366,
+                                    253402300799 };
+  bool all_agree = true;
+
+  for (size_t i = 0; i < sizeof samples / sizeof *samples; i++)
+    {
+      struct timespec ts = { .tv_sec = samples[i], .tv_nsec = 123456789 };
+      cleanup_free char *got = format_rfc3339 (&ts);
+      char want[64];
+      struct tm tm;
+
+      gmtime_r (&samples[i], &tm);
+      strftime (want, sizeof want, "%Y-%m-%dT%H:%M:%S.123456789Z", &tm);
+      if (strcmp (got, want) != 0)
+        {
+          all_agree = false;
+          printf ("# %lld: got %s, gmtime says %s\n", (long long) samples[i], got, want);
+        }
+    }
+  check (all_agree, "format_rfc3339 agrees with gmtime on %zu dates", sizeof samples / sizeof *samples);
 }
 
 /* Each broken config is refused before anything is created, naming the JSON path. */
@@ -445,6 +473,7 @@ main (void)
   test_mount_options ();
   test_paths_in_root ();
   test_files ();
+  test_rfc3339 ();
   test_config_validation ();
   test_hooks ();
   test_executable_lookup ();
