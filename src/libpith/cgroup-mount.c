@@ -28,15 +28,12 @@ static int
 mount_hierarchy_onto (const struct cgroup_hierarchy *h, int target, unsigned long flags, bool cgroupns,
                       pith_error *err)
 {
-  cleanup_close int src = -1, mnt = -1;
+  cleanup_close int src = -1;
 
+  /* In its own cgroup namespace the container sees its cgroup as the root. */
   if (cgroupns)
-    {
-      /* In its own cgroup namespace the container sees its cgroup as the root. */
-      mnt = mount_fs_onto (target, h->unified ? "cgroup2" : "cgroup", h->unified ? "cgroup2" : "cgroup", flags,
-                           h->unified ? NULL : h->controllers, err);
-      return mnt < 0 ? -1 : 0;
-    }
+    return mount_fs_at (target, h->unified ? "cgroup2" : "cgroup", h->unified ? "cgroup2" : "cgroup", flags,
+                        h->unified ? NULL : h->controllers, err);
   src = open (h->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (src < 0)
     return pith_fail (err, errno, "open `%s`", h->dir);

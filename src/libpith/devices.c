@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -75,57 +76,98 @@ devices_validate (const oci_linux *linux, pith_error *err)
   return 0;
 }
 
-/* Splits PATH into its directory (opened, created if needed) and base name. */
-static int
-open_parent (int rootfd, const char *path, const char **base, pith_error *err)
+/* The directory a node goes in, opened once for all the nodes in it (most
+ * are in /dev): what devices_setup carries from one node to the next. */
+struct node_dir
 {
-  cleanup_free char *dir = xstrdup (path);
-  char *slash = strrchr (dir, '/');
+  char *path;
+  int fd;
+  bool setgid; /* new nodes would take the directory's group */
+};
 
-  *base = strrchr (path, '/') + 1;
-  *slash = '\0';
-  return path_create_in_root (rootfd, dir[0] ? dir : "/", PATH_DIR, err);
+static void
+node_dir_release (struct node_dir *dir)
+{
+  free (dir->path);
+  if (dir->fd >= 0)
+    close (dir->fd);
 }
 
+/* Points DIR at the directory of PATH (created if needed); BASE gets the
+ * node's name in it. */
 static int
-create_node (int rootfd, const struct device_node *d, bool in_userns, pith_error *err)
+node_dir_enter (struct node_dir *dir, int rootfd, const char *path, const char **base, pith_error *err)
 {
-  const char *base;
-  cleanup_close int parent = open_parent (rootfd, d->path, &base, err);
+  cleanup_free char *dirname = xstrndup (path, (size_t) (strrchr (path, '/') - path));
   struct stat st;
 
-  if (parent < 0)
+  *base = strrchr (path, '/') + 1;
+  if (dir->fd >= 0 && strcmp (dir->path, dirname) == 0)
+    return 0;
+  node_dir_release (dir);
+  dir->path = NULL;
+  dir->fd = path_create_in_root (rootfd, dirname[0] ? dirname : "/", PATH_DIR, err);
+  if (dir->fd < 0)
     return -1;
-  if (fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+  if (fstat (dir->fd, &st) < 0)
+    return pith_fail (err, errno, "stat `%s`", dirname[0] ? dirname : "/");
+  dir->setgid = (st.st_mode & S_ISGID) != 0;
+  dir->path = steal_pointer (&dirname);
+  return 0;
+}
+
+/* Makes the node D in DIR (BASE its name), keeping a right one that is
+ * already there (a rootfs that ships /dev).  The mode is exact: the caller
+ * has cleared the umask. */
+static int
+create_node (const struct node_dir *dir, const char *base, const struct device_node *d, bool in_userns,
+             pith_error *err)
+{
+  dev_t rdev = makedev (d->major, d->minor);
+  struct stat st;
+
+  if (!in_userns && mknodat (dir->fd, base, d->type | (d->mode & 07777), rdev) == 0)
+    goto created;
+  if (!in_userns && errno != EEXIST)
+    return pith_fail (err, errno, "mknod `%s`", d->path);
+  if (fstatat (dir->fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
-      /* Already the right node (a rootfs that ships /dev): keep it. */
-      if ((st.st_mode & S_IFMT) == d->type && st.st_rdev == makedev (d->major, d->minor))
+      if ((st.st_mode & S_IFMT) == d->type && st.st_rdev == rdev)
         return 0;
-      if (unlinkat (parent, base, 0) < 0)
+      if (unlinkat (dir->fd, base, 0) < 0)
         return pith_fail (err, errno, "replace `%s`", d->path);
     }
   if (in_userns)
     {
       cleanup_close int host = -1, target = -1;
-      int fd = openat (parent, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+      int fd = openat (dir->fd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
 
       if (fd < 0)
         return pith_fail (err, errno, "create `%s`", d->path);
       close (fd);
-      target = openat (parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      target = openat (dir->fd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
       host = open (d->path, O_PATH | O_CLOEXEC);
       if (target < 0 || host < 0)
         return pith_fail (err, errno, "open `%s` to bind the host's device", d->path);
       return bind_fd (host, target, false, 0, err);
     }
-  if (mknodat (parent, base, d->type | (d->mode & 07777), makedev (d->major, d->minor)) < 0)
+  if (mknodat (dir->fd, base, d->type | (d->mode & 07777), rdev) < 0)
     return pith_fail (err, errno, "mknod `%s`", d->path);
-  /* mknod is subject to the umask: set the mode exactly. */
-  if (fchmodat (parent, base, d->mode & 07777, 0) < 0)
-    return pith_fail (err, errno, "chmod `%s`", d->path);
-  if (fchownat (parent, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+created:
+  /* The init is root: a node owned by root in a plain directory needs no chown. */
+  if ((d->uid != 0 || d->gid != 0 || dir->setgid) && fchownat (dir->fd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
     return pith_fail (err, errno, "chown `%s`", d->path);
   return 0;
+}
+
+static int
+setup_node (struct node_dir *dir, int rootfd, const struct device_node *d, bool in_userns, pith_error *err)
+{
+  const char *base;
+
+  if (node_dir_enter (dir, rootfd, d->path, &base, err) < 0)
+    return -1;
+  return create_node (dir, base, d, in_userns, err);
 }
 
 static int
@@ -154,13 +196,15 @@ make_links (int rootfd, pith_error *err)
   return 0;
 }
 
-int
-devices_setup (int rootfd, const oci_linux *linux, bool in_userns, pith_error *err)
+static int
+setup_nodes (int rootfd, const oci_linux *linux, bool in_userns, pith_error *err)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
-    if (create_node (rootfd, &default_devices[i], in_userns, err) < 0)
-      return -1;
-  for (size_t i = 0; linux && i < linux->devices_len; i++)
+  struct node_dir dir = { .fd = -1 };
+  int ret = 0;
+
+  for (size_t i = 0; ret == 0 && i < ARRAY_SIZE (default_devices); i++)
+    ret = setup_node (&dir, rootfd, &default_devices[i], in_userns, err);
+  for (size_t i = 0; ret == 0 && linux && i < linux->devices_len; i++)
     {
       const oci_device *d = linux->devices[i];
       struct device_node node = {
@@ -173,8 +217,22 @@ devices_setup (int rootfd, const oci_linux *linux, bool in_userns, pith_error *e
       };
 
       device_type (d->type, &node.type);
-      if (create_node (rootfd, &node, in_userns, err) < 0)
-        return pith_wrap (err, "config.json: /linux/devices/%zu", i);
+      if (setup_node (&dir, rootfd, &node, in_userns, err) < 0)
+        ret = pith_wrap (err, "config.json: /linux/devices/%zu", i);
     }
+  node_dir_release (&dir);
+  return ret;
+}
+
+int
+devices_setup (int rootfd, const oci_linux *linux, bool in_userns, pith_error *err)
+{
+  /* mknod applies the umask; with none, each node has its mode at once. */
+  mode_t saved_umask = umask (0);
+  int ret = setup_nodes (rootfd, linux, in_userns, err);
+
+  umask (saved_umask);
+  if (ret < 0)
+    return -1;
   return make_links (rootfd, err);
 }

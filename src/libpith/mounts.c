@@ -552,11 +552,33 @@ mount_fs_onto (int target, const char *type, const char *source, unsigned long f
   return mnt;
 }
 
+int
+mount_fs_at (int target, const char *type, const char *source, unsigned long flags, const char *data,
+              pith_error *err)
+{
+  struct fd_path p;
+  int mnt;
+
+  /* The destination is still the fd resolved once (its magic link), so
+   * this is as safe as move_mount, in one system call instead of fsopen,
+   * an fsconfig per option, fsmount, move_mount and two closes. */
+  if (mount (source, fd_path (&p, target), type, flags, data) == 0)
+    return 0;
+  /* Again through an fs context: the same failure then comes with the
+   * file system's own message (e.g. the option it refused). */
+  mnt = mount_fs_onto (target, type, source, flags, data, err);
+  if (mnt < 0)
+    return -1;
+  close (mnt);
+  return 0;
+}
+
 /* Returns the mount that now holds the entry's file system: the new one, or
- * TARGET itself for a remount. */
+ * TARGET itself for a remount; 0 when the caller wants no handle (KEEP
+ * false), which saves system calls. */
 static int
 attach_filesystem (const struct mount_env *env, const oci_mount *m, const struct mount_opts *o, int target,
-                   pith_error *err)
+                   bool keep, pith_error *err)
 {
   cleanup_free char *data = NULL;
   struct fd_path p;
@@ -567,8 +589,10 @@ attach_filesystem (const struct mount_env *env, const oci_mount *m, const struct
     {
       if (mount (source, fd_path (&p, target), m->type, o->flags & ~(MS_BIND | MS_REC), data) < 0)
         return pith_fail (err, errno, "remount %s", m->type);
-      return fcntl (target, F_DUPFD_CLOEXEC, 3);
+      return keep ? fcntl (target, F_DUPFD_CLOEXEC, 3) : 0;
     }
+  if (!keep)
+    return mount_fs_at (target, m->type, source, o->flags, data, err);
   return mount_fs_onto (target, m->type, source, o->flags, data, err);
 }
 
@@ -576,10 +600,14 @@ static int
 mount_filesystem (const struct mount_env *env, const oci_mount *m, const struct mount_opts *o, pith_error *err)
 {
   cleanup_close int target = -1, mounted = -1, original = -1;
+  /* What is done to the new mount after it is attached needs its fd. */
+  bool keep = o->tmpcopyup || o->n_propagation > 0 || o->rec.attr_set || o->rec.attr_clr || o->rec.propagation;
 
   target = path_create_in_root (env->rootfd, m->destination, PATH_DIR, err);
   if (target < 0)
     return -1;
+  if (!keep)
+    return attach_filesystem (env, m, o, target, false, err) < 0 ? -1 : 0;
   if (o->tmpcopyup)
     {
       /* Keep a handle on what the new filesystem is about to hide. */
@@ -587,7 +615,7 @@ mount_filesystem (const struct mount_env *env, const oci_mount *m, const struct 
       if (original < 0)
         return pith_fail (err, errno, "tmpcopyup: open `%s`", m->destination);
     }
-  mounted = attach_filesystem (env, m, o, target, err);
+  mounted = attach_filesystem (env, m, o, target, true, err);
   if (mounted < 0)
     return -1;
   if (o->tmpcopyup)

@@ -65,6 +65,9 @@ int mount_new_fs (const char *type, const char *source, unsigned long flags, con
 /* mount_new_fs moved onto TARGET (an O_PATH fd); returns the new mount's fd. */
 int mount_fs_onto (int target, const char *type, const char *source, unsigned long flags, const char *data,
                    pith_error *err);
+/* The same file system on TARGET when the caller needs no fd of it. */
+int mount_fs_at (int target, const char *type, const char *source, unsigned long flags, const char *data,
+                 pith_error *err);
 
 /* Binds the file or directory FROM_FD (any fd, O_PATH is fine) onto TO_FD. */
 int bind_fd (int from_fd, int to_fd, bool recursive, unsigned attr_set, pith_error *err);

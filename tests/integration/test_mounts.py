@@ -66,6 +66,19 @@ def test_tmpfs_size_and_mode(rt):
     assert {"nosuid", "nodev"} <= opts
 
 
+def test_refused_fs_option_names_it(rt):
+    """A file system option the kernel refuses is reported with the file
+    system's own words and the mount's JSON path, and nothing is left."""
+    b = rt.bundle(write=False)
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=lots"])
+    b.write()
+    res = rt.run(b)
+    assert res.rc != 0, res
+    assert "tmpfs: Bad value for 'size'" in res.err, res
+    assert "/mounts/" in res.err and "`/scratch`" in res.err, res
+    assert rt.state_leftovers() == [], "no container is left behind"
+
+
 def test_mount_destination_created(rt):
     b_out = rt.run_ok("cat /proc/self/mountinfo",
                       tweak=lambda b: b.add_mount("/new/deep/dir", "tmpfs", "tmpfs", []))
