@@ -338,7 +338,7 @@ def main():
             loaded = loaded_libraries(meter, rt, bundle)
             print(f"    {rt.name:<6} {os.path.getsize(rt.argv0) // 1024:6d} KiB file, {loaded_size(rt.argv0):5d} KiB "
                   f"loaded, {len(linked)} linked, {len(loaded)} loaded: "
-                  + " ".join(os.path.basename(l) for l in loaded))
+                  + (" ".join(os.path.basename(l) for l in loaded) or "none (static)"))
     finally:
         if anchor:
             os.rmdir(anchor)
