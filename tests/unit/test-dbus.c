@@ -7,11 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,14 +93,20 @@ put_transient_unit_body (struct dbus_buf *b)
   dbus_array_end (b, dbus_array_begin (b, 8));
 }
 
+/* Starts a private dbus-daemon and waits until it listens: it prints its
+ * address (on fd 3 here) only then; the socket file appears before. */
 static pid_t
 start_daemon (const char *dir, char **address)
 {
-  char path[512];
+  char path[512], line[1024];
+  size_t got = 0;
+  int ready[2];
   pid_t pid;
 
   snprintf (path, sizeof path, "%s/bus", dir);
   *address = xasprintf ("unix:path=%s", path);
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return -1;
   pid = fork ();
   if (pid == 0)
     {
@@ -108,19 +114,27 @@ start_daemon (const char *dir, char **address)
       int null = open ("/dev/null", O_RDWR);
 
       snprintf (arg, sizeof arg, "--address=%s", *address);
-      /* Its address on stdout and its fd-limit warning on stderr are noise here. */
+      /* Its fd-limit warning on stderr is noise here. */
       dup2 (null, 1);
       dup2 (null, 2);
-      execl (DAEMON, DAEMON, "--session", "--nofork", "--nopidfile", arg, (char *) NULL);
+      dup2 (ready[1], 3);
+      execl (DAEMON, DAEMON, "--session", "--nofork", "--nopidfile", "--print-address=3", arg, (char *) NULL);
       _exit (127);
     }
-  for (int i = 0; i < 500 && pid > 0; i++)
+  close (ready[1]);
+  while (pid > 0 && got < sizeof line - 1 && memchr (line, '\n', got) == NULL)
     {
-      struct stat st;
-      if (stat (path, &st) == 0)
-        return pid;
-      usleep (10000);
+      struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+      ssize_t n;
+
+      if (poll (&pfd, 1, 10000) <= 0)
+        break;
+      n = read (ready[0], line + got, sizeof line - 1 - got);
+      if (n <= 0)
+        break;
+      got += (size_t) n;
     }
+  close (ready[0]);
   return pid;
 }
 
