@@ -165,7 +165,7 @@ container_start (pith_context *ctx, struct container *c, struct notify_proxy *no
     return -1;
   /* From here on the container is no longer "created", whatever happens. */
   unlinkat (c->dirfd, START_SOCKET, 0);
-  if (write_all (conn, state_json, strlen (state_json)) < 0 || shutdown (conn, SHUT_WR) < 0)
+  if (send_all (conn, state_json, strlen (state_json)) < 0 || shutdown (conn, SHUT_WR) < 0)
     return pith_fail (err, errno, "start container \"%s\"", c->id);
   if (agent >= 0 && seccomp_notify_relay (conn, agent, config->linux->seccomp, c->state->pid, state_json, err) < 0)
     return pith_wrap (err, "start container \"%s\"", c->id);
@@ -386,6 +386,12 @@ pith_container_list (pith_context *ctx, pith_list_entry **entries, size_t *count
       /* A container deleted or half-created meanwhile is just not listed. */
       if (container_open (ctx, de->d_name, false, &c, &skip) == 0)
         {
+          /* Also in the JSON of `list --format json`, as runc's. */
+          if (c.state->owner == NULL || c.state->owner[0] == '\0')
+            {
+              free (c.state->owner);
+              c.state->owner = state_dir_owner (c.dirfd);
+            }
           list = xrealloc (list, (n + 1) * sizeof *list);
           list[n] = (pith_list_entry){
             .id = xstrdup (c.state->id),
@@ -393,7 +399,7 @@ pith_container_list (pith_context *ctx, pith_list_entry **entries, size_t *count
             .status = xstrdup (container_status_name (c.status)),
             .bundle = xstrdup (c.state->bundle),
             .created = xstrdup (c.state->created),
-            .owner = state_dir_owner (c.dirfd),
+            .owner = xstrdup (c.state->owner),
             .state_json = state_document (c.state, container_status_name (c.status), &skip),
           };
           n++;

@@ -235,7 +235,7 @@ authenticate (int fd, pith_error *err)
   for (const char *c = uid; *c; c++)
     len += (size_t) snprintf (request + len, sizeof request - len, "%02x", (unsigned char) *c);
   len += (size_t) snprintf (request + len, sizeof request - len, "\r\n");
-  if (write_all (fd, request, len) < 0)
+  if (send_all (fd, request, len) < 0)
     return pith_fail (err, errno, "D-Bus authentication");
   while (got < 3 || memcmp (reply + got - 2, "\r\n", 2) != 0)
     {
@@ -248,7 +248,7 @@ authenticate (int fd, pith_error *err)
   reply[got - 2] = '\0';
   if (!str_has_prefix (reply, "OK "))
     return pith_fail (err, EACCES, "D-Bus authentication refused: %s", reply);
-  if (write_all (fd, "BEGIN\r\n", 7) < 0)
+  if (send_all (fd, "BEGIN\r\n", 7) < 0)
     return pith_fail (err, errno, "D-Bus authentication");
   return 0;
 }
@@ -473,7 +473,7 @@ dbus_call (struct dbus_conn *conn, const char *destination, const char *path, co
     put_header_field (&h, DBUS_FIELD_SIGNATURE, "g", signature);
   dbus_array_end (&h, fields);
   put_align (&h, 8);
-  if (write_all (conn->fd, h.data, h.len) < 0 || (body && body->len && write_all (conn->fd, body->data, body->len) < 0))
+  if (send_all (conn->fd, h.data, h.len) < 0 || (body && body->len && send_all (conn->fd, body->data, body->len) < 0))
     return pith_fail (err, errno, "D-Bus call %s.%s", interface, member);
   if (read_reply (conn->fd, serial, &reply, &r, err) < 0)
     return pith_wrap (err, "D-Bus call %s.%s", interface, member);

@@ -357,6 +357,6 @@ init_main (struct launch *l)
   /* `start` passes a seccomp notify fd on to the agent. */
   l->security.notify_relay = conn;
   exec_program (&s, state_json, &err);
-  write_all (conn, err.msg, strlen (err.msg));
+  send_all (conn, err.msg, strlen (err.msg));
   _exit (err.errno_value == ENOENT ? 127 : err.errno_value == EACCES ? 126 : 1);
 }

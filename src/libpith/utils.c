@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -163,20 +164,40 @@ read_file_at (int dirfd, const char *path, size_t max_size, char **out, size_t *
   return 0;
 }
 
-int
-write_all (int fd, const void *data, size_t len)
+/* WRITE is write(2) or send_nosignal. */
+static int
+write_fully (int fd, const void *data, size_t len, ssize_t (*write_fn) (int, const void *, size_t))
 {
   const char *p = data;
 
   while (len > 0)
     {
-      ssize_t w = TEMP_FAILURE_RETRY (write (fd, p, len));
+      ssize_t w = TEMP_FAILURE_RETRY (write_fn (fd, p, len));
       if (w < 0)
         return -1;
       p += w;
       len -= w;
     }
   return 0;
+}
+
+int
+write_all (int fd, const void *data, size_t len)
+{
+  return write_fully (fd, data, len, write);
+}
+
+/* A peer gone is EPIPE, not a SIGPIPE that kills pith without a word. */
+static ssize_t
+send_nosignal (int fd, const void *data, size_t len)
+{
+  return send (fd, data, len, MSG_NOSIGNAL);
+}
+
+int
+send_all (int fd, const void *data, size_t len)
+{
+  return write_fully (fd, data, len, send_nosignal);
 }
 
 int

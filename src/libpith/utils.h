@@ -65,6 +65,8 @@ int write_file_at (int dirfd, const char *path, const char *data, size_t len, pi
 /* Creates NAME in DIRFD atomically: a temporary file, fsync-free, renamed over. */
 int write_file_atomic (int dirfd, const char *name, const char *data, size_t len, mode_t mode, pith_error *err);
 int write_all (int fd, const void *data, size_t len);
+/* write_all for a socket whose peer may be gone (EPIPE, no SIGPIPE). */
+int send_all (int fd, const void *data, size_t len);
 
 int mkdir_p (const char *path, mode_t mode, pith_error *err);
 /* Removes a directory tree without crossing into other mounts. */
