@@ -82,7 +82,7 @@ struct node_dir
 {
   char *path;
   int fd;
-  bool setgid; /* new nodes would take the directory's group */
+  bool owner_known; /* a new node here is ours: pith's euid and egid */
 };
 
 static void
@@ -111,7 +111,9 @@ node_dir_enter (struct node_dir *dir, int rootfd, const char *path, const char *
     return -1;
   if (fstat (dir->fd, &st) < 0)
     return pith_fail (err, errno, "stat `%s`", dirname[0] ? dirname : "/");
-  dir->setgid = (st.st_mode & S_ISGID) != 0;
+  /* A set-group-ID directory, or a grpid mount, gives new files the
+   * directory's group: predictable only when that is ours anyway. */
+  dir->owner_known = st.st_gid == getegid ();
   dir->path = steal_pointer (&dirname);
   return 0;
 }
@@ -154,8 +156,9 @@ create_node (const struct node_dir *dir, const char *base, const struct device_n
   if (mknodat (dir->fd, base, d->type | (d->mode & 07777), rdev) < 0)
     return pith_fail (err, errno, "mknod `%s`", d->path);
 created:
-  /* The init is root: a node owned by root in a plain directory needs no chown. */
-  if ((d->uid != 0 || d->gid != 0 || dir->setgid) && fchownat (dir->fd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+  /* mknod made it ours: chown only when that is not what the config asks. */
+  if ((!dir->owner_known || d->uid != geteuid () || d->gid != getegid ())
+      && fchownat (dir->fd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
     return pith_fail (err, errno, "chown `%s`", d->path);
   return 0;
 }

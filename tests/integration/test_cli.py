@@ -240,6 +240,7 @@ def test_list_table(rt):
     assert rows[a.cid][2] == "created" and rows[b.cid][2] == "running"
     assert rows[a.cid][1] == str(rt.state(a.cid)["pid"])
     assert rows[a.cid][3] == str(a.path)
+    assert rows[a.cid][5] == "root", lines
 
 
 @pytest.mark.parametrize("flag", ["-q", "--quiet"])
@@ -259,6 +260,8 @@ def test_list_json(rt, flags):
     assert by_id[a.cid]["status"] == "created" and by_id[b.cid]["status"] == "running"
     assert by_id[b.cid]["bundle"] == str(b.path)
     assert by_id[b.cid]["pid"] == rt.state(b.cid)["pid"]
+    # As runc: the owner of the state directory, by name (tests run as root).
+    assert by_id[a.cid]["owner"] == "root", by_id[a.cid]
 
 
 def test_list_table_format_flag(rt):
