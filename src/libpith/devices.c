@@ -82,7 +82,9 @@ struct node_dir
 {
   char *path;
   int fd;
-  bool owner_known; /* a new node here is ours: pith's euid and egid */
+  uid_t euid; /* pith's, which mknod gives a new node */
+  gid_t egid;
+  bool other_group; /* the directory's group is not egid: a new node's group is not sure */
 };
 
 static void
@@ -112,8 +114,10 @@ node_dir_enter (struct node_dir *dir, int rootfd, const char *path, const char *
   if (fstat (dir->fd, &st) < 0)
     return pith_fail (err, errno, "stat `%s`", dirname[0] ? dirname : "/");
   /* A set-group-ID directory, or a grpid mount, gives new files the
-   * directory's group: predictable only when that is ours anyway. */
-  dir->owner_known = st.st_gid == getegid ();
+   * directory's group. */
+  dir->euid = geteuid ();
+  dir->egid = getegid ();
+  dir->other_group = st.st_gid != dir->egid;
   dir->path = steal_pointer (&dirname);
   return 0;
 }
@@ -157,7 +161,7 @@ create_node (const struct node_dir *dir, const char *base, const struct device_n
     return pith_fail (err, errno, "mknod `%s`", d->path);
 created:
   /* mknod made it ours: chown only when that is not what the config asks. */
-  if ((!dir->owner_known || d->uid != geteuid () || d->gid != getegid ())
+  if ((dir->other_group || d->uid != dir->euid || d->gid != dir->egid)
       && fchownat (dir->fd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
     return pith_fail (err, errno, "chown `%s`", d->path);
   return 0;
