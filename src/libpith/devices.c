@@ -122,44 +122,67 @@ node_dir_enter (struct node_dir *dir, int rootfd, const char *path, const char *
   return 0;
 }
 
-/* Makes the node D in DIR (BASE its name), keeping a right one that is
- * already there (a rootfs that ships /dev).  The mode is exact: the caller
- * has cleared the umask. */
+/* Whether BASE in DIR is already the node D (a rootfs that ships /dev):
+ * 1 to keep it; 0 when nothing is there (anything else is removed). */
+static int
+node_already_there (const struct node_dir *dir, const char *base, const struct device_node *d, pith_error *err)
+{
+  struct stat st;
+
+  if (fstatat (dir->fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  if ((st.st_mode & S_IFMT) == d->type && st.st_rdev == makedev (d->major, d->minor))
+    return 1;
+  if (unlinkat (dir->fd, base, 0) < 0)
+    return pith_fail (err, errno, "replace `%s`", d->path);
+  return 0;
+}
+
+/* In a user namespace mknod is refused: the host's node is bound instead. */
+static int
+bind_host_node (const struct node_dir *dir, const char *base, const struct device_node *d, pith_error *err)
+{
+  cleanup_close int host = -1, target = -1;
+  int fd = openat (dir->fd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return pith_fail (err, errno, "create `%s`", d->path);
+  close (fd);
+  target = openat (dir->fd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  host = open (d->path, O_PATH | O_CLOEXEC);
+  if (target < 0 || host < 0)
+    return pith_fail (err, errno, "open `%s` to bind the host's device", d->path);
+  return bind_fd (host, target, false, 0, err);
+}
+
+/* Makes the node D in DIR (BASE its name).  mknod comes first: in a fresh
+ * /dev nothing is there to look at.  The mode is exact: the caller has
+ * cleared the umask. */
 static int
 create_node (const struct node_dir *dir, const char *base, const struct device_node *d, bool in_userns,
              pith_error *err)
 {
+  mode_t mode = d->type | (d->mode & 07777);
   dev_t rdev = makedev (d->major, d->minor);
-  struct stat st;
+  int there;
 
-  if (!in_userns && mknodat (dir->fd, base, d->type | (d->mode & 07777), rdev) == 0)
-    goto created;
-  if (!in_userns && errno != EEXIST)
-    return pith_fail (err, errno, "mknod `%s`", d->path);
-  if (fstatat (dir->fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    {
-      if ((st.st_mode & S_IFMT) == d->type && st.st_rdev == rdev)
-        return 0;
-      if (unlinkat (dir->fd, base, 0) < 0)
-        return pith_fail (err, errno, "replace `%s`", d->path);
-    }
   if (in_userns)
     {
-      cleanup_close int host = -1, target = -1;
-      int fd = openat (dir->fd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-
-      if (fd < 0)
-        return pith_fail (err, errno, "create `%s`", d->path);
-      close (fd);
-      target = openat (dir->fd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      host = open (d->path, O_PATH | O_CLOEXEC);
-      if (target < 0 || host < 0)
-        return pith_fail (err, errno, "open `%s` to bind the host's device", d->path);
-      return bind_fd (host, target, false, 0, err);
+      there = node_already_there (dir, base, d, err);
+      if (there != 0)
+        return there < 0 ? -1 : 0;
+      return bind_host_node (dir, base, d, err);
     }
-  if (mknodat (dir->fd, base, d->type | (d->mode & 07777), rdev) < 0)
-    return pith_fail (err, errno, "mknod `%s`", d->path);
-created:
+  if (mknodat (dir->fd, base, mode, rdev) < 0)
+    {
+      if (errno != EEXIST)
+        return pith_fail (err, errno, "mknod `%s`", d->path);
+      there = node_already_there (dir, base, d, err);
+      if (there != 0)
+        return there < 0 ? -1 : 0;
+      if (mknodat (dir->fd, base, mode, rdev) < 0)
+        return pith_fail (err, errno, "mknod `%s`", d->path);
+    }
   /* mknod made it ours: chown only when that is not what the config asks. */
   if ((dir->other_group || d->uid != dir->euid || d->gid != dir->egid)
       && fchownat (dir->fd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)

@@ -164,7 +164,7 @@ read_file_at (int dirfd, const char *path, size_t max_size, char **out, size_t *
   return 0;
 }
 
-/* WRITE is write(2) or send_nosignal. */
+/* WRITE_FN is write(2) or send_nosignal. */
 static int
 write_fully (int fd, const void *data, size_t len, ssize_t (*write_fn) (int, const void *, size_t))
 {
